@@ -1,0 +1,3 @@
+"""Offline translation and publication pipeline: HTML -> gettext catalogs -> MT -> review -> editions."""
+
+__version__ = "0.1.0"

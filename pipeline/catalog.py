@@ -1,0 +1,293 @@
+"""Everything polib: segments to POT, reading and checking PO files, merging, headers, saving.
+
+Merging is written here rather than with ``polib.POFile.merge`` because polib has no fuzzy
+matching: a changed source sentence must keep its old translation as fuzzy with ``#|``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import re
+import time
+from pathlib import Path
+
+import polib
+from babel import Locale
+from babel.messages.plurals import get_plural
+
+from . import __version__
+from .errors import CatalogError
+from .files import read_bytes, write_atomic
+from .segment import Segment
+
+GENERATOR = f"pipeline {__version__}"
+FUZZY_THRESHOLD = 0.6  # similarity (difflib ratio) for reusing a translation as fuzzy, as msgmerge
+WRAP = 78
+PLURAL_RE = re.compile(r"^\s*nplurals\s*=\s*[1-6]\s*;\s*plural\s*=\s*[0-9n!=<>&|%?:() \t]+;?\s*$")
+DATE_KEYS = ("POT-Creation-Date", "PO-Revision-Date")
+
+
+def segments_to_pot(segments: list[Segment], *, project: str) -> polib.POFile:
+    """One POT for one document: identical msgids share an entry, in order of first use."""
+    pot = polib.POFile(wrapwidth=WRAP)
+    pot.header = f"Translation template for {project}, extracted by {GENERATOR}."
+    pot.metadata = {
+        "Project-Id-Version": project,
+        "Report-Msgid-Bugs-To": "",
+        "POT-Creation-Date": "",
+        "PO-Revision-Date": "YEAR-MO-DA HO:MI+ZONE",
+        "Last-Translator": "FULL NAME <EMAIL@ADDRESS>",
+        "Language-Team": "LANGUAGE <LL@li.org>",
+        "Language": "",
+        "MIME-Version": "1.0",
+        "Content-Type": "text/plain; charset=UTF-8",
+        "Content-Transfer-Encoding": "8bit",
+        "X-Generator": GENERATOR,
+    }
+    by_id: dict[str, polib.POEntry] = {}
+    for seg in segments:
+        entry = by_id.get(seg.msgid)
+        if entry is None:
+            entry = polib.POEntry(msgid=seg.msgid, msgstr="", occurrences=[], comment="")
+            by_id[seg.msgid] = entry
+            pot.append(entry)
+        ref = (seg.path, str(seg.line))
+        if ref not in entry.occurrences:
+            entry.occurrences.append(ref)
+        lines = entry.comment.split("\n") if entry.comment else []
+        for line in (seg.context, *(f"Note: {n}" for n in seg.notes),
+                     *(f"Placeholder {p}" for p in seg.placeholders)):
+            if line not in lines:
+                lines.append(line)
+        entry.comment = "\n".join(lines)
+    return pot
+
+
+def language_metadata(lang: str) -> dict[str, str]:
+    """Header fields that depend on the language, Plural-Forms from CLDR through Babel."""
+    locale = Locale.parse(lang.replace("-", "_"))
+    return {
+        "Language": lang.replace("-", "_"),
+        "Language-Team": f"{locale.english_name} <{lang.replace('-', '_')}@li.org>",
+        "Plural-Forms": get_plural(locale).plural_forms,
+    }
+
+
+def merge(old: polib.POFile | None, pot: polib.POFile, *, lang: str) -> tuple[polib.POFile, dict]:
+    """Merge a template into a language's catalog, as msgmerge at its best.
+
+    Exact msgid: translation, flags and translator comments kept. Changed sentence: the most
+    similar translation no longer used becomes a fuzzy suggestion with its ``previous_msgid``.
+    Removed sentence with a translation: obsolete (``#~``), and revived if the sentence returns.
+    A non-empty msgstr is never dropped.
+    """
+    stats = {"kept": 0, "new": 0, "fuzzy": 0, "obsolete": 0, "revived": 0}
+    po = polib.POFile(wrapwidth=WRAP)
+    po.header = old.header if old is not None and old.header else (
+        f"{Locale.parse(lang.replace('-', '_')).english_name} translation of {pot.metadata.get('Project-Id-Version', '')}.")
+    meta = {
+        "Project-Id-Version": pot.metadata.get("Project-Id-Version", ""),
+        "Report-Msgid-Bugs-To": "",
+        "POT-Creation-Date": pot.metadata.get("POT-Creation-Date", ""),
+        "PO-Revision-Date": "",
+        "Last-Translator": "",
+        "Language-Team": "",
+        "Language": "",
+        "MIME-Version": "1.0",
+        "Content-Type": "text/plain; charset=UTF-8",
+        "Content-Transfer-Encoding": "8bit",
+        "X-Generator": GENERATOR,
+    }
+    if old is not None:
+        for key, val in old.metadata.items():
+            if key not in ("POT-Creation-Date", "X-Generator", "Content-Type", "Project-Id-Version"):
+                meta[key] = val
+    meta.update(language_metadata(lang))
+    po.metadata = meta
+
+    active = {e.msgid: e for e in old if not e.obsolete} if old is not None else {}
+    obsolete = {e.msgid: e for e in old.obsolete_entries()} if old is not None else {}
+    wanted = {e.msgid for e in pot}
+    # Translations no longer used by any msgid: candidates for fuzzy matching.
+    spare = [e for e in list(active.values()) + list(obsolete.values())
+             if e.msgid not in wanted and e.msgstr.strip()]
+    unmatched = [e for e in pot if e.msgid not in active and e.msgid not in obsolete]
+    suggestions = _fuzzy_pairs(unmatched, spare)
+    used: set[str] = set()
+    for ref in pot:
+        src = active.get(ref.msgid) or obsolete.get(ref.msgid)
+        entry = polib.POEntry(msgid=ref.msgid, msgstr="", occurrences=list(ref.occurrences),
+                              comment=ref.comment, flags=list(ref.flags))
+        if src is not None:
+            entry.msgstr = src.msgstr
+            entry.tcomment = src.tcomment
+            entry.flags = _merge_flags(ref.flags, src.flags)
+            entry.previous_msgid = src.previous_msgid
+            stats["revived" if src.obsolete else "kept"] += 1
+        elif ref.msgid in suggestions:
+            base = suggestions[ref.msgid]
+            used.add(base.msgid)
+            entry.msgstr = base.msgstr
+            entry.tcomment = base.tcomment
+            entry.flags = _merge_flags(ref.flags, [f for f in base.flags if f != "fuzzy"] + ["fuzzy"])
+            entry.previous_msgid = base.msgid
+            stats["fuzzy"] += 1
+        else:
+            stats["new"] += 1
+        po.append(entry)
+    if old is not None:
+        for e in old:
+            if e.msgid in wanted or e.msgid in used or not e.msgstr.strip():
+                continue
+            if not e.obsolete:
+                stats["obsolete"] += 1
+            gone = polib.POEntry(msgid=e.msgid, msgstr=e.msgstr, tcomment=e.tcomment,
+                                 flags=list(e.flags), previous_msgid=e.previous_msgid, obsolete=True)
+            po.append(gone)
+    return po, stats
+
+
+def _merge_flags(template: list[str], kept: list[str]) -> list[str]:
+    out = list(kept)
+    for f in template:
+        if f not in out:
+            out.append(f)
+    return out
+
+
+def _fuzzy_pairs(new: list[polib.POEntry], spare: list[polib.POEntry]) -> dict[str, polib.POEntry]:
+    """Best one-to-one pairs (new msgid -> old entry) with similarity over the threshold."""
+    if not new or not spare:
+        return {}
+    scored = []
+    for n in new:
+        sm = difflib.SequenceMatcher(None, n.msgid, autojunk=False)
+        for o in spare:
+            sm.set_seq1(o.msgid)
+            if sm.real_quick_ratio() < FUZZY_THRESHOLD or sm.quick_ratio() < FUZZY_THRESHOLD:
+                continue
+            r = sm.ratio()
+            if r >= FUZZY_THRESHOLD:
+                scored.append((-r, n.msgid, o.msgid, o))
+    scored.sort(key=lambda t: t[:3])
+    out: dict[str, polib.POEntry] = {}
+    taken: set[str] = set()
+    for _, nid, oid, o in scored:
+        if nid in out or oid in taken:
+            continue
+        out[nid] = o
+        taken.add(oid)
+    return out
+
+
+def parse(text: str, where: str) -> polib.POFile:
+    """Parse PO/POT text; syntax errors, duplicates, bad charset or Plural-Forms raise CatalogError."""
+    try:
+        po = polib.pofile(text, wrapwidth=WRAP, check_for_duplicates=True)
+    except (OSError, ValueError) as e:
+        msg = str(e)
+        m = re.search(r"line (\d+)", msg)
+        loc = f"{where}:{m.group(1)}" if m else where
+        msg = re.sub(r"^Syntax error in po file \(line \d+\)", "syntax error", msg)
+        msg = re.sub(r"^Syntax error in po file (\S+ )?\(line \d+\)", "syntax error", msg)
+        msg = re.sub(r"Entry \"(.*)\" already exists", r'duplicate msgid "\1"', msg)
+        raise CatalogError(loc, msg.splitlines()[0] if msg else "cannot parse catalog") from None
+    ctype = po.metadata.get("Content-Type", "text/plain; charset=UTF-8")
+    m = re.search(r"charset=([\w-]+)", ctype)
+    if m and m.group(1).lower().replace("_", "-") not in ("utf-8", "utf8", "charset"):
+        raise CatalogError(where, f"charset {m.group(1)} in Content-Type header; catalogs must be UTF-8")
+    plural = po.metadata.get("Plural-Forms")
+    if plural is not None and plural.strip() and not PLURAL_RE.match(plural):
+        raise CatalogError(where, f"invalid Plural-Forms header {plural!r}")
+    return po
+
+
+def load(path: Path, where: str) -> polib.POFile:
+    """Read a catalog from disk (UTF-8 only)."""
+    data = read_bytes(path, where)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        raise CatalogError(f"{where}:{line}", "not valid UTF-8") from None
+    if "\x00" in text:
+        raise CatalogError(where, "binary file, not a PO catalog")
+    return parse(text, where)
+
+
+def render(po: polib.POFile) -> str:
+    return po.__unicode__()
+
+
+def _masked(text: str) -> str:
+    return re.sub(r'"(POT-Creation-Date|PO-Revision-Date): [^"\\]*\\n"', r'"\1: \\n"', text)
+
+
+def stamp() -> str:
+    """Now (or SOURCE_DATE_EPOCH, for reproducible runs) in gettext's date format."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    t = time.gmtime(int(epoch)) if epoch and epoch.isdigit() else time.gmtime()
+    return time.strftime("%Y-%m-%d %H:%M+0000", t)
+
+
+def save(po: polib.POFile, path: Path, *, where: str, date_key: str) -> bool:
+    """Write a catalog atomically; False (and no write at all) when only dates would change.
+
+    The date header is refreshed only when the content changes, so re-runs are byte-identical.
+    """
+    path = Path(path)
+    try:
+        old_text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        old_text = None
+    if old_text is not None:
+        m = re.search(rf'"{date_key}: ([^"\\]*)\\n"', old_text)
+        if m:
+            po.metadata[date_key] = m.group(1)
+        if _masked(render(po)) == _masked(old_text):
+            return False
+    po.metadata[date_key] = stamp()
+    return write_atomic(path, render(po), where)
+
+
+# --- Provenance and review state ------------------------------------------------------------
+# Machine output is recorded in a translator comment line "pipeline-mt: {json}" (engine, model,
+# version, path, score, ...). Translator comments survive merges; extracted comments do not.
+PROVENANCE_PREFIX = "pipeline-mt: "
+REVIEWED_PREFIX = "reviewed-by: "
+
+
+def get_provenance(entry: polib.POEntry) -> dict | None:
+    """The machine-translation record of an entry, or None."""
+    for line in (entry.tcomment or "").splitlines():
+        if line.startswith(PROVENANCE_PREFIX):
+            try:
+                return json.loads(line[len(PROVENANCE_PREFIX):])
+            except ValueError:
+                return None
+    return None
+
+
+def set_provenance(entry: polib.POEntry, record: dict | None) -> None:
+    """Replace the entry's machine-translation record (None removes it)."""
+    lines = [l for l in (entry.tcomment or "").splitlines() if not l.startswith(PROVENANCE_PREFIX)]
+    if record is not None:
+        lines.append(PROVENANCE_PREFIX + json.dumps(record, ensure_ascii=False, sort_keys=True,
+                                                    separators=(",", ":")))
+    entry.tcomment = "\n".join(lines)
+
+
+def state(entry: polib.POEntry) -> str:
+    """One of "reviewed", "machine" (MT, unreviewed), "changed" (fuzzy: source changed),
+    "fuzzy" (other unreviewed), "untranslated"."""
+    if not entry.msgstr.strip():
+        return "untranslated"
+    if "fuzzy" not in entry.flags:
+        return "reviewed"
+    if entry.previous_msgid:
+        return "changed"
+    if get_provenance(entry) is not None:
+        return "machine"
+    return "fuzzy"
