@@ -104,7 +104,12 @@ def merge(old: polib.POFile | None, pot: polib.POFile, *, lang: str) -> tuple[po
         for key, val in old.metadata.items():
             if key not in ("POT-Creation-Date", "X-Generator", "Content-Type", "Project-Id-Version"):
                 meta[key] = val
-    meta.update(language_metadata(lang))
+    lang_meta = language_metadata(lang)
+    if old is not None and old.metadata.get("Plural-Forms", "").strip():
+        del lang_meta["Plural-Forms"]  # a team's own (valid) choice is kept, as msgmerge does
+    if old is not None and old.metadata.get("Language-Team", "").strip():
+        del lang_meta["Language-Team"]
+    meta.update(lang_meta)
     po.metadata = meta
 
     active = {e.msgid: e for e in old if not e.obsolete} if old is not None else {}
@@ -163,7 +168,7 @@ def _fuzzy_pairs(new: list[polib.POEntry], spare: list[polib.POEntry]) -> dict[s
         return {}
     scored = []
     for n in new:
-        sm = difflib.SequenceMatcher(None, n.msgid, autojunk=False)
+        sm = difflib.SequenceMatcher(None, b=n.msgid, autojunk=False)  # seq2 is cached
         for o in spare:
             sm.set_seq1(o.msgid)
             if sm.real_quick_ratio() < FUZZY_THRESHOLD or sm.quick_ratio() < FUZZY_THRESHOLD:

@@ -45,6 +45,7 @@ class Sentence:
     msgid: str
     elements: dict[int, etree._Element]
     tokens: list  # the source tokens (text and Tag) with unit-level numbers
+    translatable: bool = True  # False: no letters at all (e.g. "12"); not extracted, kept as is
 
 
 @dataclass
@@ -176,7 +177,7 @@ def _attr_units(el, tag, out, state, notes) -> None:
         what = f'<meta {el.get("name") and "name" or "property"}="{el.get("name") or el.get("property")}">' if tag == "meta" else f"<{tag} {attr}>"
         u = Unit(el, attr, None, [], el.sourceline or 1, _context(what, state), notes)
         _fill(u, [el.get(attr)])
-        if u.sentences:
+        if any(s.translatable for s in u.sentences):
             out.append(u)
 
 
@@ -234,7 +235,9 @@ def _fill(u: Unit, tokens: list, elements: dict | None = None) -> None:
             continue
         msgid, back = renumber(body)
         els = {new: elements[old] for new, old in back.items()} if elements else {}
-        u.sentences.append(Sentence(msgid, els, body))
+        # Numbers, punctuation or lone markup: nothing for a translator to do; kept as is.
+        wordy = any(isinstance(t, str) and any(c.isalpha() for c in t) for t in body)
+        u.sentences.append(Sentence(msgid, els, body, wordy))
         u.separators.append(sep)
     if u.separators:
         u.separators[-1] = ""
@@ -248,7 +251,8 @@ def legend(s: Sentence) -> tuple[str, ...]:
         if tag is None:
             out.append(f"<{n}/> = comment")
         elif tag in VOID_TAGS or translate_no(el):
-            out.append(f"<{n}/> = <{tag}>" + (" (not translated)" if translate_no(el) else ""))
+            kept = WS_RE.sub(" ", el.text_content()).strip()[:40] if translate_no(el) else ""
+            out.append(f"<{n}/> = <{tag}>" + (f' "{kept}" (not translated)' if translate_no(el) else ""))
         else:
             out.append(f"<{n}> = <{tag}>")
     return tuple(out)

@@ -19,6 +19,8 @@ def extract_html(data: bytes, *, path: str) -> list[Segment]:
     out = []
     for unit in document.units(tree):
         for s in unit.sentences:
+            if not s.translatable:
+                continue
             out.append(Segment(msgid=s.msgid, path=path, line=unit.line, context=unit.context,
                                notes=unit.notes, placeholders=document.legend(s)))
     return out

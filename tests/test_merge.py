@@ -1,0 +1,60 @@
+"""Merging templates into catalogs: golden before/after files and the never-lose-a-msgstr rule."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polib
+import pytest
+
+from pipeline import catalog
+
+HERE = Path(__file__).resolve().parent / "golden" / "merge"
+CASES = sorted(HERE.glob("*.pot"))
+# Which language each case merges for: <case>.pot [+ <case>.old.po] -> <case>.<lang>.expect.po
+LANG = {"basic": "fr", "new_language": "ar"}
+
+
+@pytest.mark.parametrize("pot_path", CASES, ids=[c.stem for c in CASES])
+def test_merge_golden(pot_path, golden):
+    case = pot_path.stem
+    old_path = HERE / f"{case}.old.po"
+    old = catalog.load(old_path, old_path.name) if old_path.exists() else None
+    po, _ = catalog.merge(old, catalog.load(pot_path, pot_path.name), lang=LANG[case])
+    po.metadata["PO-Revision-Date"] = "2026-02-02 00:00+0000"
+    golden(HERE / f"{case}.{LANG[case]}.expect.po", catalog.render(po))
+
+
+def test_merge_semantics():
+    old = catalog.load(HERE / "basic.old.po", "basic.old.po")
+    po, stats = catalog.merge(old, catalog.load(HERE / "basic.pot", "basic.pot"), lang="fr")
+    by_id = {e.msgid: e for e in po if not e.obsolete}
+    gone = {e.msgid: e for e in po.obsolete_entries()}
+    assert by_id["保持不变的句子。"].msgstr == "Une phrase qui ne change pas."
+    assert "fuzzy" not in by_id["保持不变的句子。"].flags
+    changed = by_id["国家移民管理局昨天发布了最新成果。"]
+    assert "fuzzy" in changed.flags and changed.previous_msgid == "国家移民管理局发布了最新成果。"
+    assert changed.msgstr.startswith("L'Administration")
+    revived = by_id["曾经删除的句子回来了。"]
+    assert revived.msgstr == "La phrase supprimée autrefois est revenue."
+    assert gone["这个句子将被删除。"].msgstr == "Cette phrase sera supprimée."
+    assert "没有翻译的句子被删除。" not in gone  # nothing to keep
+    assert catalog.state(by_id["机器翻译的句子。"]) == "machine"
+    assert by_id["全新的句子。"].msgstr == ""
+    assert stats == {"kept": 2, "new": 1, "fuzzy": 1, "obsolete": 1, "revived": 1}
+    assert po.metadata["Plural-Forms"] == "nplurals=2; plural=(n > 1);"
+    assert po.metadata["Last-Translator"] == "Team <team@example.org>"
+
+
+def test_every_msgstr_survives_any_merge():
+    old = catalog.load(HERE / "basic.old.po", "basic.old.po")
+    empty_pot = polib.POFile()
+    po, _ = catalog.merge(old, empty_pot, lang="fr")
+    kept = {e.msgstr for e in po}
+    assert {e.msgstr for e in old if e.msgstr} <= kept
+
+
+def test_plural_forms_come_from_cldr():
+    assert catalog.language_metadata("ar")["Plural-Forms"].startswith("nplurals=6;")
+    assert catalog.language_metadata("ja")["Plural-Forms"].startswith("nplurals=1;")
+    assert catalog.language_metadata("zh-Hant")["Language"] == "zh_Hant"
