@@ -187,8 +187,25 @@ def _fuzzy_pairs(new: list[polib.POEntry], spare: list[polib.POEntry]) -> dict[s
     return out
 
 
+_PO_LINE = re.compile(
+    r'^(?:#~\s*)?(?:#\|\s*)?(?:(?:msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)\s+)?"(?:[^"\\]|\\.)*"\s*$')
+
+
+def _check_lines(text: str, where: str) -> None:
+    """Reject what polib silently repairs (an unterminated string loses its last character)."""
+    for n, line in enumerate(text.splitlines(), 1):
+        s = line.strip()
+        if not s or (s.startswith("#") and not s.startswith(("#~", "#|"))):
+            continue
+        if s.startswith(("#~", "#|")) and '"' not in s:
+            continue
+        if not _PO_LINE.match(s):
+            raise CatalogError(f"{where}:{n}", f"syntax error: {s[:60]!r}")
+
+
 def parse(text: str, where: str) -> polib.POFile:
     """Parse PO/POT text; syntax errors, duplicates, bad charset or Plural-Forms raise CatalogError."""
+    _check_lines(text, where)
     try:
         po = polib.pofile(text, wrapwidth=WRAP, check_for_duplicates=True)
     except (OSError, ValueError) as e:

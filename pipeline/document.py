@@ -114,9 +114,11 @@ def _tag(el) -> str | None:
 
 def _is_inline(el, cache: dict) -> bool:
     """Inline element (or comment) whose whole subtree is inline."""
+    # Keyed by id() of the proxy, which lxml may free and reuse for another element: the
+    # cache holds the proxy too, so an id stays unique while the cache lives.
     key = id(el)
     if key in cache:
-        return cache[key]
+        return cache[key][1]
     tag = _tag(el)
     if tag is None:
         ok = True
@@ -124,7 +126,7 @@ def _is_inline(el, cache: dict) -> bool:
         ok = False
     else:
         ok = all(_is_inline(c, cache) for c in el)
-    cache[key] = ok
+    cache[key] = (el, ok)
     return ok
 
 
@@ -154,6 +156,8 @@ def _walk(el, out: list[Unit], state: dict, notes: tuple, depth: int, with_attrs
     for child in list(el) + [None]:
         if child is not None and _is_inline(child, cache):
             run.append(child)
+            if with_attrs:
+                _inline_attr_units(child, out, state, notes)
             continue
         _run_unit(el, tag, prev, run, out, state, notes)
         if child is None:
@@ -162,6 +166,16 @@ def _walk(el, out: list[Unit], state: dict, notes: tuple, depth: int, with_attrs
         prev, run = child, []
     if tag in HEADINGS:
         state["heading"] = WS_RE.sub(" ", el.text_content()).strip()
+
+
+def _inline_attr_units(el, out, state, notes) -> None:
+    """Translatable attributes inside inline markup (img alt, a title …)."""
+    if _tag(el) is None or translate_no(el):
+        return
+    notes = notes + _notes(el)
+    _attr_units(el, _tag(el), out, state, notes)
+    for c in el:
+        _inline_attr_units(c, out, state, notes)
 
 
 def _attr_units(el, tag, out, state, notes) -> None:
