@@ -122,17 +122,42 @@ def _sort_key(tok: str) -> tuple[int, str]:
     return int(re.sub(r"\D", "", tok)), tok
 
 
+def join(tokens: list[str | Tag]) -> str:
+    """The placeholder string of a token list: the inverse of ``tokenize``.
+
+    A text ending in a backslash right before a tag gets that backslash doubled, which
+    ``escape`` alone cannot know (``a\\`` + ``<1>`` must not read as a literal ``<``).
+    """
+    merged: list[str | Tag] = []
+    for t in tokens:
+        if isinstance(t, str) and merged and isinstance(merged[-1], str):
+            merged[-1] += t
+        else:
+            merged.append(t)
+    tokens = merged
+    out: list[str] = []
+    for i, t in enumerate(tokens):
+        if isinstance(t, str):
+            e = escape(t)
+            if e.endswith("\\") and i + 1 < len(tokens) and isinstance(tokens[i + 1], Tag):
+                e += "\\"
+            out.append(e)
+        else:
+            out.append(str(t))
+    return "".join(out)
+
+
 def renumber(tokens: list[str | Tag]) -> tuple[str, dict[int, int]]:
     """Number placeholders 1, 2, … in order of appearance; returns (string, new -> old number)."""
     mapping: dict[int, int] = {}
     back: dict[int, int] = {}
-    out = []
+    out: list[str | Tag] = []
     for t in tokens:
         if isinstance(t, str):
-            out.append(escape(t))
+            out.append(t)
             continue
         if t.n not in mapping:
             mapping[t.n] = len(mapping) + 1
             back[mapping[t.n]] = t.n
-        out.append(str(Tag(t.kind, mapping[t.n])))
-    return "".join(out), back
+        out.append(Tag(t.kind, mapping[t.n]))
+    return join(out), back
