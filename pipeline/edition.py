@@ -1,0 +1,198 @@
+"""One edition of one document: the parsed source tree with its units translated.
+
+The rebuild only ever copies the source's own elements: a translation contributes text (which
+the serializer escapes) and the order of numbered placeholders, never tags or attributes. Units
+without any translation are not rebuilt at all, so their bytes stay exactly as parsed.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass
+
+import lxml.etree as etree
+import lxml.html
+
+from . import document
+from .placeholders import plain_text, problems, tokenize
+from .sentences import joiner, strip_tokens
+
+# Elements whose content is text only (RCDATA or text-only content model): an untranslated
+# sentence inside them cannot be wrapped in a <span lang>.
+TEXT_ONLY_TAGS = frozenset("title option textarea".split())
+# Elements that never carry the fallback lang marker themselves (it would mislabel the page).
+NO_MARKER_TAGS = frozenset("html head body".split())
+WHITESPACE = " \t\n\r\f"
+# Characters that XML/HTML serialization refuses or that HTML5 calls parse errors
+# (C0/C1 controls other than tab, LF, FF, CR; lone surrogates; noncharacters).
+BAD_CHARS_RE = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
+
+
+@dataclass(frozen=True)
+class Translation:
+    """A usable translation of one msgid; ``reviewed`` is False for machine/fuzzy ones."""
+
+    msgstr: str
+    reviewed: bool = True
+
+
+def translation_problems(msgid: str, msgstr: str) -> list[str]:
+    """Why ``msgstr`` cannot be rendered in place of ``msgid`` (empty when it can)."""
+    found = problems(msgid, msgstr)
+    if BAD_CHARS_RE.search(msgstr):
+        found.append("control or non-character code point in the translation")
+    return found
+
+
+def translate(tree: etree._ElementTree, translations: dict[str, Translation], *, lang: str,
+              source_lang: str, rtl: bool = False, source_rtl: bool = False) -> dict[str, int]:
+    """Translate ``tree`` in place for ``lang``; counts of "translated", "unreviewed", "fallback".
+
+    ``translations`` must hold only renderable ones (see :func:`translation_problems`).
+    Untranslated sentences keep the source text inside an element marked ``lang=source_lang``.
+    """
+    counts = {"translated": 0, "unreviewed": 0, "fallback": 0}
+    marker = {"lang": source_lang}
+    if rtl != source_rtl:
+        marker["dir"] = "rtl" if source_rtl else "ltr"
+    glue = joiner(lang)
+    retitled: set[int] = set()  # elements with a translated attribute: no element-wide marker
+    for unit in document.units(tree):
+        found = [translations.get(s.msgid) for s in unit.sentences]
+        for t in found:
+            if t is None:
+                counts["fallback"] += 1
+            else:
+                counts["translated"] += 1
+                counts["unreviewed"] += not t.reviewed
+        if unit.attr is not None:
+            if any(found):
+                retitled.add(id(unit.element))
+                unit.element.set(unit.attr, _attribute(unit, found, glue))
+        elif not any(found):
+            _mark_untouched(unit, marker, retitled)
+        else:
+            _rebuild(unit, found, glue, marker)
+    return counts
+
+
+def _attribute(unit: document.Unit, found: list, glue: str) -> str:
+    texts = [plain_text(t.msgstr if t else s.msgid).strip() for s, t in zip(unit.sentences, found)]
+    return glue.join(texts)
+
+
+def _slot(unit: document.Unit) -> str | None:
+    return unit.element.text if unit.prev is None else unit.prev.tail
+
+
+def _set_slot(unit: document.Unit, text: str | None) -> None:
+    if unit.prev is None:
+        unit.element.text = text
+    else:
+        unit.prev.tail = text
+
+
+def _position(unit: document.Unit) -> int:
+    return 0 if unit.prev is None else unit.element.index(unit.prev) + 1
+
+
+def _mark_untouched(unit: document.Unit, marker: dict, retitled: set) -> None:
+    """Label an untranslated run as source language without touching its nodes."""
+    el = unit.element
+    tag = el.tag.lower()
+    whole = unit.prev is None and len(unit.children) == len(el)
+    if whole and tag not in NO_MARKER_TAGS and (id(el) not in retitled or tag in TEXT_ONLY_TAGS):
+        for k, v in marker.items():
+            el.set(k, v)
+        return
+    if tag in TEXT_ONLY_TAGS:
+        return
+    # Wrap the run (its nodes moved, not rebuilt) in a span, leaving outer whitespace outside.
+    slot = _slot(unit) or ""
+    core = slot.lstrip(WHITESPACE)
+    lead = slot[: len(slot) - len(core)]
+    span = el.makeelement("span", dict(marker))
+    span.text = core or None
+    pos = _position(unit)
+    for child in unit.children:
+        span.append(child)
+    last = span[-1] if len(span) else span
+    text = (last.tail if last is not span else last.text) or ""
+    body = text.rstrip(WHITESPACE)
+    if last is span:
+        span.text = body or None
+    else:
+        last.tail = body or None
+    span.tail = text[len(body):] or None
+    _set_slot(unit, lead or None)
+    el.insert(pos, span)
+
+
+def _rebuild(unit: document.Unit, found: list, glue: str, marker: dict) -> None:
+    """Replace a run by its sentences: translations, or source sentences marked as such."""
+    el = unit.element
+    text_only = el.tag.lower() in TEXT_ONLY_TAGS
+    slot = _slot(unit) or ""
+    last = unit.children[-1].tail if unit.children else slot
+    lead = slot[: len(slot) - len(slot.lstrip(WHITESPACE))]
+    trail = (last or "")[len((last or "").rstrip(WHITESPACE)):]
+    holder = el.makeelement("div", {})
+    _append_text(holder, lead)
+    for i, (sentence, t) in enumerate(zip(unit.sentences, found)):
+        if i:
+            _append_text(holder, glue)
+        if t is not None:
+            _, tokens, _ = strip_tokens(tokenize(t.msgstr))
+            _render(holder, tokens, sentence.elements)
+        elif text_only:
+            _append_text(holder, plain_text(sentence.msgid))
+        else:
+            span = etree.SubElement(holder, "span", dict(marker))
+            _render(span, tokenize(sentence.msgid), sentence.elements)
+    _append_text(holder, trail)
+    pos = _position(unit)
+    for child in unit.children:
+        el.remove(child)
+    _set_slot(unit, holder.text)
+    for offset, child in enumerate(list(holder)):
+        el.insert(pos + offset, child)
+
+
+def _append_text(parent: etree._Element, text: str) -> None:
+    if not text:
+        return
+    if len(parent):
+        parent[-1].tail = (parent[-1].tail or "") + text
+    else:
+        parent.text = (parent.text or "") + text
+
+
+def _render(parent: etree._Element, tokens: list, elements: dict[int, etree._Element]) -> None:
+    """Text tokens become text; placeholders become copies of the source elements they stand for."""
+    stack = [parent]
+    for tok in tokens:
+        if isinstance(tok, str):
+            _append_text(stack[-1], tok)
+        elif tok.kind == "open":
+            src = elements[tok.n]
+            new = src.makeelement(src.tag, dict(src.attrib))
+            stack[-1].append(new)
+            stack.append(new)
+        elif tok.kind == "close":
+            stack.pop()
+        else:
+            new = copy.deepcopy(elements[tok.n])
+            new.tail = None
+            stack[-1].append(new)
+
+
+def serialize(tree: etree._ElementTree) -> bytes:
+    """The page as UTF-8 HTML5 with a doctype; same tree, same bytes."""
+    text = lxml.html.tostring(tree, doctype="<!DOCTYPE html>", encoding="unicode", method="html")
+    return (text.rstrip("\n") + "\n").encode("utf-8")
+
+
+def text_of(el: etree._Element) -> str:
+    """An element's text with whitespace collapsed, as a reader sees it."""
+    return document.WS_RE.sub(" ", el.text_content()).strip()
