@@ -24,6 +24,7 @@ from .segment import Segment
 
 GENERATOR = f"pipeline {__version__}"
 FUZZY_THRESHOLD = 0.6  # similarity (difflib ratio) for reusing a translation as fuzzy, as msgmerge
+FUZZY_MAX_EXACT = 2000  # longer msgids are compared with difflib's quick_ratio only
 WRAP = 78
 PLURAL_RE = re.compile(r"^\s*nplurals\s*=\s*[1-6]\s*;\s*plural\s*=\s*[0-9n!=<>&|%?:() \t]+;?\s*$")
 DATE_KEYS = ("POT-Creation-Date", "PO-Revision-Date")
@@ -46,21 +47,20 @@ def segments_to_pot(segments: list[Segment], *, project: str) -> polib.POFile:
         "Content-Transfer-Encoding": "8bit",
         "X-Generator": GENERATOR,
     }
-    by_id: dict[str, polib.POEntry] = {}
+    # Ordered sets (dicts) of references and comment lines per msgid: list scans were
+    # quadratic for a sentence repeated on thousands of lines or with thousands of placeholders.
+    by_id: dict[str, tuple[polib.POEntry, dict, dict]] = {}
     for seg in segments:
-        entry = by_id.get(seg.msgid)
-        if entry is None:
+        if seg.msgid not in by_id:
             entry = polib.POEntry(msgid=seg.msgid, msgstr="", occurrences=[], comment="")
-            by_id[seg.msgid] = entry
+            by_id[seg.msgid] = (entry, {}, {})
             pot.append(entry)
-        ref = (seg.path, str(seg.line))
-        if ref not in entry.occurrences:
-            entry.occurrences.append(ref)
-        lines = entry.comment.split("\n") if entry.comment else []
-        for line in (seg.context, *(f"Note: {n}" for n in seg.notes),
-                     *(f"Placeholder {p}" for p in seg.placeholders)):
-            if line not in lines:
-                lines.append(line)
+        _, refs, lines = by_id[seg.msgid]
+        refs[(seg.path, str(seg.line))] = None
+        lines.update(dict.fromkeys((seg.context, *(f"Note: {n}" for n in seg.notes),
+                                    *(f"Placeholder {p}" for p in seg.placeholders))))
+    for entry, refs, lines in by_id.values():
+        entry.occurrences = list(refs)
         entry.comment = "\n".join(lines)
     return pot
 
@@ -112,17 +112,24 @@ def merge(old: polib.POFile | None, pot: polib.POFile, *, lang: str) -> tuple[po
     meta.update(lang_meta)
     po.metadata = meta
 
-    active = {e.msgid: e for e in old if not e.obsolete} if old is not None else {}
-    obsolete = {e.msgid: e for e in old.obsolete_entries()} if old is not None else {}
+    # Entries with a msgctxt or a plural (written by other tools; ours have neither) are never
+    # matched, only kept as obsolete, so that two entries sharing a msgid cannot shadow each other.
+    ours = [e for e in old if not e.msgctxt and not e.msgid_plural] if old is not None else []
+    active = {e.msgid: e for e in ours if not e.obsolete}
+    obsolete = {e.msgid: e for e in ours if e.obsolete}
     wanted = {e.msgid for e in pot}
     # Translations no longer used by any msgid: candidates for fuzzy matching.
     spare = [e for e in list(active.values()) + list(obsolete.values())
              if e.msgid not in wanted and e.msgstr.strip()]
     unmatched = [e for e in pot if e.msgid not in active and e.msgid not in obsolete]
     suggestions = _fuzzy_pairs(unmatched, spare)
-    used: set[str] = set()
+    consumed: set[int] = set()  # id() of the old entries carried into the new catalog
     for ref in pot:
-        src = active.get(ref.msgid) or obsolete.get(ref.msgid)
+        src = active.get(ref.msgid)
+        if src is None or (not src.msgstr.strip() and ref.msgid in obsolete):
+            src = obsolete.get(ref.msgid, src)  # a hand-edited catalog may hold both
+        if src is not None:
+            consumed.add(id(src))
         entry = polib.POEntry(msgid=ref.msgid, msgstr="", occurrences=list(ref.occurrences),
                               comment=ref.comment, flags=list(ref.flags))
         if src is not None:
@@ -133,7 +140,7 @@ def merge(old: polib.POFile | None, pot: polib.POFile, *, lang: str) -> tuple[po
             stats["revived" if src.obsolete else "kept"] += 1
         elif ref.msgid in suggestions:
             base = suggestions[ref.msgid]
-            used.add(base.msgid)
+            consumed.add(id(base))
             entry.msgstr = base.msgstr
             entry.tcomment = base.tcomment
             entry.flags = _merge_flags(ref.flags, [f for f in base.flags if f != "fuzzy"] + ["fuzzy"])
@@ -144,14 +151,20 @@ def merge(old: polib.POFile | None, pot: polib.POFile, *, lang: str) -> tuple[po
         po.append(entry)
     if old is not None:
         for e in old:
-            if e.msgid in wanted or e.msgid in used or not e.msgstr.strip():
+            if id(e) in consumed or not _translated(e):
                 continue
             if not e.obsolete:
                 stats["obsolete"] += 1
             gone = polib.POEntry(msgid=e.msgid, msgstr=e.msgstr, tcomment=e.tcomment,
-                                 flags=list(e.flags), previous_msgid=e.previous_msgid, obsolete=True)
+                                 flags=list(e.flags), previous_msgid=e.previous_msgid, obsolete=True,
+                                 msgctxt=e.msgctxt, msgid_plural=e.msgid_plural,
+                                 msgstr_plural=dict(e.msgstr_plural))
             po.append(gone)
     return po, stats
+
+
+def _translated(e: polib.POEntry) -> bool:
+    return bool(e.msgstr.strip() or any(v.strip() for v in e.msgstr_plural.values()))
 
 
 def _merge_flags(template: list[str], kept: list[str]) -> list[str]:
@@ -173,7 +186,10 @@ def _fuzzy_pairs(new: list[polib.POEntry], spare: list[polib.POEntry]) -> dict[s
             sm.set_seq1(o.msgid)
             if sm.real_quick_ratio() < FUZZY_THRESHOLD or sm.quick_ratio() < FUZZY_THRESHOLD:
                 continue
-            r = sm.ratio()
+            # ratio() is quadratic in the length: for very long sentences its cheap upper
+            # bound has to do (a 40,000-character paragraph took minutes).
+            long = max(len(n.msgid), len(o.msgid)) > FUZZY_MAX_EXACT
+            r = sm.quick_ratio() if long else sm.ratio()
             if r >= FUZZY_THRESHOLD:
                 scored.append((-r, n.msgid, o.msgid, o))
     scored.sort(key=lambda t: t[:3])
@@ -203,6 +219,16 @@ def _check_lines(text: str, where: str) -> None:
             raise CatalogError(f"{where}:{n}", f"syntax error: {s[:60]!r}")
 
 
+def _where_line(where: str, text: str, needle: str, nth: int = 1) -> str:
+    """``where:line`` of the nth line containing ``needle`` (just ``where`` if there is none)."""
+    for n, line in enumerate(text.splitlines(), 1):
+        if needle in line:
+            nth -= 1
+            if not nth:
+                return f"{where}:{n}"
+    return where
+
+
 def parse(text: str, where: str) -> polib.POFile:
     """Parse PO/POT text; syntax errors, duplicates, bad charset or Plural-Forms raise CatalogError."""
     _check_lines(text, where)
@@ -214,15 +240,18 @@ def parse(text: str, where: str) -> polib.POFile:
         loc = f"{where}:{m.group(1)}" if m else where
         msg = re.sub(r"^Syntax error in po file \(line \d+\)", "syntax error", msg)
         msg = re.sub(r"^Syntax error in po file (\S+ )?\(line \d+\)", "syntax error", msg)
-        msg = re.sub(r"Entry \"(.*)\" already exists", r'duplicate msgid "\1"', msg)
+        dup = re.match(r"Entry \"(.*)\" already exists", msg)
+        if dup:
+            msg = f'duplicate msgid "{dup.group(1)}"'
+            loc = _where_line(where, text, f'msgid "{dup.group(1)}"', nth=2)
         raise CatalogError(loc, msg.splitlines()[0] if msg else "cannot parse catalog") from None
     ctype = po.metadata.get("Content-Type", "text/plain; charset=UTF-8")
     m = re.search(r"charset=([\w-]+)", ctype)
     if m and m.group(1).lower().replace("_", "-") not in ("utf-8", "utf8", "charset"):
-        raise CatalogError(where, f"charset {m.group(1)} in Content-Type header; catalogs must be UTF-8")
+        raise CatalogError(_where_line(where, text, "charset="), f"charset {m.group(1)} in Content-Type header; catalogs must be UTF-8")
     plural = po.metadata.get("Plural-Forms")
     if plural is not None and plural.strip() and not PLURAL_RE.match(plural):
-        raise CatalogError(where, f"invalid Plural-Forms header {plural!r}")
+        raise CatalogError(_where_line(where, text, "Plural-Forms:"), f"invalid Plural-Forms header {plural!r}")
     return po
 
 
@@ -259,6 +288,12 @@ def save(po: polib.POFile, path: Path, *, where: str, date_key: str) -> bool:
 
     The date header is refreshed only when the content changes, so re-runs are byte-identical.
     """
+    text = text_to_save(po, path, date_key=date_key)
+    return text is not None and write_atomic(path, text, where)
+
+
+def text_to_save(po: polib.POFile, path: Path, *, date_key: str) -> str | None:
+    """What :func:`save` would write to ``path``, or None when only dates would change."""
     path = Path(path)
     try:
         old_text = path.read_text(encoding="utf-8")
@@ -269,9 +304,9 @@ def save(po: polib.POFile, path: Path, *, where: str, date_key: str) -> bool:
         if m:
             po.metadata[date_key] = m.group(1)
         if _masked(render(po)) == _masked(old_text):
-            return False
+            return None
     po.metadata[date_key] = stamp()
-    return write_atomic(path, render(po), where)
+    return render(po)
 
 
 # --- Provenance and review state ------------------------------------------------------------
@@ -281,20 +316,43 @@ PROVENANCE_PREFIX = "pipeline-mt: "
 REVIEWED_PREFIX = "reviewed-by: "
 
 
+def _provenance_span(lines: list[str]) -> tuple[int, int, dict | None] | None:
+    """(first line, end, record) of the provenance record among translator-comment lines.
+
+    polib wraps long comment lines when saving (at spaces, and after hyphens between letters,
+    as textwrap does), so the JSON may go on over the following lines: they are joined back
+    until it parses.
+    """
+    key = PROVENANCE_PREFIX.rstrip()
+    for i, line in enumerate(lines):
+        if not line.startswith(key):
+            continue
+        text = line[len(key):].strip()
+        for j in range(i + 1, len(lines) + 1):
+            if j > i + 1:
+                more = lines[j - 1].strip()
+                text += more if not text or text.endswith("-") else " " + more
+            try:
+                rec = json.loads(text)
+            except ValueError:
+                continue
+            return i, j, rec if isinstance(rec, dict) else None
+        return i, i + 1, None
+    return None
+
+
 def get_provenance(entry: polib.POEntry) -> dict | None:
     """The machine-translation record of an entry, or None."""
-    for line in (entry.tcomment or "").splitlines():
-        if line.startswith(PROVENANCE_PREFIX):
-            try:
-                return json.loads(line[len(PROVENANCE_PREFIX):])
-            except ValueError:
-                return None
-    return None
+    span = _provenance_span((entry.tcomment or "").splitlines())
+    return span[2] if span else None
 
 
 def set_provenance(entry: polib.POEntry, record: dict | None) -> None:
     """Replace the entry's machine-translation record (None removes it)."""
-    lines = [l for l in (entry.tcomment or "").splitlines() if not l.startswith(PROVENANCE_PREFIX)]
+    lines = (entry.tcomment or "").splitlines()
+    span = _provenance_span(lines)
+    if span:
+        del lines[span[0] : span[1]]
     if record is not None:
         lines.append(PROVENANCE_PREFIX + json.dumps(record, ensure_ascii=False, sort_keys=True,
                                                     separators=(",", ":")))

@@ -40,6 +40,11 @@ class PipelineGroup(click.Group):
         except PipelineError as e:
             click.echo(f"Error: {e}", err=True)
             ctx.exit(1)
+        except OSError as e:
+            # A disk problem no stage anticipated: still one line naming the file, no traceback.
+            where = f"{e.filename}: " if e.filename else ""
+            click.echo(f"Error: {where}{e.strerror or e}", err=True)
+            ctx.exit(1)
         except KeyboardInterrupt:
             click.echo("Interrupted; finished work is saved.", err=True)
             ctx.exit(130)
