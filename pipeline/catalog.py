@@ -17,7 +17,7 @@ import polib
 from babel import Locale
 from babel.messages.plurals import get_plural
 
-from . import __version__
+from . import __version__, poreader
 from .errors import CatalogError
 from .files import read_bytes, write_atomic
 from .segment import Segment
@@ -229,11 +229,33 @@ def _where_line(where: str, text: str, needle: str, nth: int = 1) -> str:
     return where
 
 
+class _POText(str):
+    """PO text whose lines end at "\\n" only.
+
+    ``str.splitlines`` also breaks at U+2028, U+2029, U+0085, \\x1c-\\x1e, \\v and \\f, which
+    polib writes raw inside a message; polib (and poreader) split text with it and silently
+    dropped part of such a message.
+    """
+
+    def splitlines(self, keepends: bool = False) -> list[str]:
+        lines = self.split("\n")
+        if lines and not lines[-1]:
+            lines.pop()
+        elif keepends:
+            lines[-1] += "\0"  # marks the last line as having no newline (removed below)
+        if keepends:
+            return [l[:-1] if l.endswith("\0") else l + "\n" for l in lines]
+        return [l[:-1] if l.endswith("\r") else l for l in lines]
+
+
 def parse(text: str, where: str) -> polib.POFile:
     """Parse PO/POT text; syntax errors, duplicates, bad charset or Plural-Forms raise CatalogError."""
+    text = _POText(text)
     _check_lines(text, where)
     try:
-        po = polib.pofile(text, wrapwidth=WRAP, check_for_duplicates=True)
+        po = poreader.read(text, wrapwidth=WRAP)  # the common shape, fast; None: ask polib
+        if po is None:
+            po = polib.pofile(text, wrapwidth=WRAP, check_for_duplicates=True)
     except (OSError, ValueError) as e:
         msg = str(e)
         m = re.search(r"line (\d+)", msg)

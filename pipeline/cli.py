@@ -97,7 +97,7 @@ def update(obj, langs):
 
 @main.command()
 @lang_option
-@click.option("--engine", type=click.Choice(["argos", "opencc"]), default=None,
+@click.option("--engine", default=None, metavar="NAME",
               help="argos (machine translation) or opencc (zh-Hant script conversion).")
 @click.option("--refresh", is_flag=True, help="Redo machine output that nobody has edited.")
 @click.option("--beam-size", type=int, help="Beam size (1: greedy).")
@@ -296,7 +296,8 @@ def report(obj, langs, output):
     from .report import report as run
 
     cfg = obj.cfg()
-    _print_result(run(cfg, config.with_languages(cfg, langs), out_dir=output))
+    with project_lock(cfg.root, wait=obj.wait):
+        _print_result(run(cfg, config.with_languages(cfg, langs), out_dir=output))
 
 
 @main.group()
@@ -321,7 +322,8 @@ def xliff_export(obj, lang, output):
         click.echo(data.decode("utf-8"), nl=False)
         return
     path = output or cfg.root / "xliff" / f"{config.po_dir_name(lang)}.xlf"
-    write_atomic(path, data)
+    with project_lock(cfg.root, wait=obj.wait):
+        write_atomic(path, data)
     click.echo(f"wrote {path}")
 
 

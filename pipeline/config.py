@@ -28,6 +28,7 @@ class Config:
     site_dir: str = "site"
     glossary_dir: str = "glossary"
     cache_dir: str = ".pipeline-cache"
+    jobs: int = 0  # worker processes for independent documents; 0: one per CPU
     base_url: str = "https://example.org/"
     threshold: float = 80.0  # % reviewed needed to publish an edition
     engine: str = "argos"
@@ -52,8 +53,21 @@ class Config:
 
     def rel(self, path: Path) -> str:
         """A path as shown in messages and references: relative to the project root."""
+        text, root = os.fspath(path), os.fspath(self.root).rstrip("/")
+        if os.sep == "/" and "/../" not in f"/{text}/" and "/./" not in f"/{text}/":
+            # The common cases, without pathlib's overhead: a path built on the root.
+            if root == "." and not text.startswith("/"):
+                return text
+            if text.startswith(root + "/"):
+                return text[len(root) + 1:]
+        path = Path(path)
+        if ".." not in path.parts:  # built from the root: no need to ask the disk (resolve)
+            try:
+                return path.relative_to(self.root).as_posix()
+            except ValueError:
+                pass
         try:
-            return Path(path).resolve().relative_to(self.root.resolve()).as_posix()
+            return path.resolve().relative_to(self.root.resolve()).as_posix()
         except ValueError:
             return str(path)
 
@@ -71,7 +85,9 @@ def load(root: Path | str = ".", **overrides) -> Config:
             with open(pyproject, "rb") as f:
                 data = tomllib.load(f).get("tool", {}).get("pipeline", {})
         except tomllib.TOMLDecodeError as e:
-            raise ConfigError(pyproject, f"invalid TOML: {e}") from None
+            m = re.search(r"\(at line (\d+), column \d+\)$", str(e))
+            where = f"{pyproject}:{m.group(1)}" if m else pyproject
+            raise ConfigError(where, f"invalid TOML: {e}") from None
         if not isinstance(data, dict):
             raise ConfigError(pyproject, "[tool.pipeline] must be a table")
     values: dict = {}

@@ -35,6 +35,7 @@ NOTE_ATTRS = ("data-l10n-note", "its-loc-note")
 # libxml2 messages that mean the markup is broken rather than merely unusual.
 FATAL_ERRORS = ("ERR_TAG_NAME_MISMATCH", "ERR_NAME_REQUIRED", "ERR_LT_IN_ATTRIBUTE")
 WS_RE = re.compile(r"[ \t\n\r\f]+")
+SWALLOWED_RE = re.compile(r"</(?:body|html)\s*>", re.I)
 MAX_DEPTH = 256  # deeper markup is refused: no real page nests this far
 
 
@@ -97,6 +98,12 @@ def parse(data: bytes, where: str) -> etree._ElementTree:
         depth += 1 if event == "start" else -1
         if depth > MAX_DEPTH:
             raise SourceError(f"{where}:{el.sourceline}", f"markup nested deeper than {MAX_DEPTH} levels")
+    # An unclosed "<!--" swallows the rest of the file without any parser error.
+    start = text.rfind("<!--")
+    if start >= 0 and text.find("-->", start + 4) < 0 and any(
+            SWALLOWED_RE.search(c.text or "") for c in root.iter(etree.Comment)):
+        raise SourceError(f"{where}:{text.count(chr(10), 0, start) + 1}",
+                          "malformed HTML: comment never closed (no -->)")
     return root.getroottree()
 
 

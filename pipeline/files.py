@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import glob
 import os
 import tempfile
 import time
@@ -11,6 +12,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import LockError, PipelineError
+
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
 
 
 def read_bytes(path: Path, where: str) -> bytes:
@@ -38,17 +42,65 @@ def write_atomic(path: Path, data: bytes | str, where: str | None = None) -> boo
             return False
     except OSError:
         pass
-    where = where or str(path)
+    remove_stale_temps(path.parent, path.name)
+    tmp = write_temp(path.parent, data, where or str(path), name=path.name)
+    try:
+        os.replace(tmp, path)
+    except OSError as e:
+        os.unlink(tmp)
+        raise PipelineError(where or str(path), f"cannot write: {e.strerror or e}") from None
+    return True
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id exists (a killed run's leftovers belong to a dead one)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, owned by someone else
+    return True
+
+
+def remove_stale_temps(folder: Path, name: str) -> None:
+    """Remove ``.<name>.<pid>.*.tmp`` files left in ``folder`` by runs that were killed.
+
+    Temporary names carry the writer's process id, so a running writer's file is never touched.
+    """
+    try:
+        leftovers = list(Path(folder).glob(f".{glob.escape(name)}.*.tmp"))
+    except OSError:
+        return
+    for tmp in leftovers:
+        pid = tmp.name[len(name) + 2 :].split(".", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not pid_alive(int(pid)):
+            try:
+                tmp.unlink()
+            except OSError:
+                pass
+
+
+def write_temp(folder: Path, data: bytes, where: str, *, name: str = "out", sync: bool = True) -> str:
+    """Write ``data`` to a new temporary file in ``folder`` (created); its path.
+
+    Renaming it over the destination afterwards is the atomic step of a write. ``sync=False``
+    leaves flushing it to disk (``os.fsync``) to the caller, who must do so before the rename.
+    """
     tmp = None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.{os.getpid()}.", suffix=".tmp")
+        # mkstemp makes the file private (0600); published pages and shared catalogs must
+        # get the usual permissions, as a plain open() would give them.
+        os.fchmod(fd, 0o666 & ~_UMASK)
         with os.fdopen(fd, "wb") as f:
             f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-        tmp = None
+            if sync:
+                f.flush()
+                os.fsync(f.fileno())
+        done, tmp = tmp, None
+        return done
     except OSError as e:
         reason = "disk full" if e.errno == errno.ENOSPC else e.strerror or str(e)
         raise PipelineError(where, f"cannot write: {reason}") from None
@@ -58,7 +110,6 @@ def write_atomic(path: Path, data: bytes | str, where: str | None = None) -> boo
                 os.unlink(tmp)
             except OSError:
                 pass
-    return True
 
 
 @contextmanager

@@ -7,6 +7,7 @@ normalise whitespace or do not know inline placeholders; ours must keep every ch
 from __future__ import annotations
 
 import re
+from itertools import groupby
 
 from .placeholders import Tag
 
@@ -22,6 +23,9 @@ ABBREVIATIONS = frozenset(
     "mr mrs ms dr prof st jr sr vs etc e.g i.e cf no nos fig figs approx dept est inc ltd co corp "
     "jan feb mar apr jun jul aug sep sept oct nov dec u.s u.k a.m p.m".split()
 )
+# The characters the sentence scan looks at; all others it steps over.
+SPECIAL = frozenset(OPENERS) | CLOSERS | CJK_TERMINATORS | LATIN_TERMINATORS
+_SPECIAL_RE = re.compile("[" + re.escape("".join(sorted(SPECIAL))) + "]")
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
 
 
@@ -46,17 +50,32 @@ def split_tokens(tokens: list[str | Tag]) -> list[list[str | Tag]]:
     placeholders after a sentence end stay with that sentence, and so does the whitespace after
     it. Concatenating the result gives ``tokens`` back (text tokens may be cut in two).
     """
+    # Adjacent texts as one token, so that slicing below never glues strings together piecemeal.
+    tokens = [x for is_text, run in groupby(tokens, key=lambda t: isinstance(t, str))
+              for x in (["".join(run)] if is_text else run)]
     items: list[str | Tag] = []
+    # Positions of the items that matter (tags and the characters in SPECIAL): every other
+    # character only moves the scan on, so the scan jumps from one of these to the next.
+    marks: list[int] = []
     for t in tokens:
         if isinstance(t, str):
+            base = len(items)
+            marks.extend(base + m.start() for m in _SPECIAL_RE.finditer(t))
             items.extend(t)
         else:
+            marks.append(len(items))
             items.append(t)
     n = len(items)
     cuts: list[int] = []
     depth_tag = depth_br = 0
     i = 0
-    while i < n:
+    m = 0
+    while True:
+        while m < len(marks) and marks[m] < i:
+            m += 1
+        if m == len(marks):
+            break
+        i = marks[m]
         it = items[i]
         if isinstance(it, Tag):
             if it.kind == "open":
@@ -113,13 +132,48 @@ def split_tokens(tokens: list[str | Tag]) -> list[list[str | Tag]]:
                 continue
         cuts.append(k)
         i = k
+    return _cut(tokens, cuts) or [[]]
+
+
+def _cut(tokens: list[str | Tag], cuts: list[int]) -> list[list[str | Tag]]:
+    """The non-empty pieces of ``tokens`` between item positions ``cuts`` (ascending), with
+    text sliced from the tokens rather than rejoined character by character."""
     out: list[list[str | Tag]] = []
-    prev = 0
-    for c in cuts + [n]:
-        if c > prev:
-            out.append(_regroup(items[prev:c]))
-        prev = c
-    return out or [[]]
+    piece: list[str | Tag] = []
+    b = pos = 0
+    for t in tokens:
+        if not isinstance(t, str):
+            while b < len(cuts) and cuts[b] <= pos:
+                if piece:
+                    out.append(piece)
+                    piece = []
+                b += 1
+            piece.append(t)
+            pos += 1
+            continue
+        start = 0
+        while b < len(cuts) and cuts[b] < pos + len(t):
+            off = cuts[b] - pos
+            if off > start:
+                _add_text(piece, t[start:off])
+            if piece:
+                out.append(piece)
+                piece = []
+            start = off
+            b += 1
+        if start < len(t):
+            _add_text(piece, t[start:])
+        pos += len(t)
+    if piece:
+        out.append(piece)
+    return out
+
+
+def _add_text(piece: list[str | Tag], text: str) -> None:
+    if piece and isinstance(piece[-1], str):
+        piece[-1] += text
+    else:
+        piece.append(text)
 
 
 def _abbreviation(items: list[str | Tag], dot: int) -> bool:
@@ -134,16 +188,6 @@ def _abbreviation(items: list[str | Tag], dot: int) -> bool:
     if len(w) == 1 and w.isupper():  # an initial: "J. Smith"
         return True
     return w.lower() in ABBREVIATIONS
-
-
-def _regroup(items: list[str | Tag]) -> list[str | Tag]:
-    out: list[str | Tag] = []
-    for it in items:
-        if isinstance(it, str) and out and isinstance(out[-1], str):
-            out[-1] += it
-        else:
-            out.append(it)
-    return out
 
 
 def split(text: str) -> list[str]:

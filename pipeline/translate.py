@@ -57,8 +57,9 @@ def translate(cfg: Config, langs: tuple[str, ...], *, engine: str | None = None,
               engine_factory: Callable = make_engine) -> Result:
     """Fill the catalogs of ``langs``; see the module docstring. Returns counts and messages."""
     name = engine or cfg.engine
+    where = "--engine" if engine else f"{cfg.rel(cfg.root / 'pyproject.toml')}: [tool.pipeline] engine"
     if name not in ("argos", "opencc"):
-        raise ConfigError("--engine", f"unknown engine {name!r} (choose argos or opencc)")
+        raise ConfigError(where, f"unknown engine {name!r} (choose argos or opencc)")
     result = Result()
     for lang in langs:
         _translate_language(cfg, lang, name, refresh, progress, engine_factory, result)
