@@ -17,7 +17,7 @@ from pathlib import Path
 
 import polib
 
-from . import catalog, document, extract, page
+from . import catalog, document, extract, incremental, page
 from .config import Config, bcp47
 from .edition import Translation, serialize, text_of, translate, translation_problems
 from .errors import ConfigError, PipelineError
@@ -80,7 +80,8 @@ def build(cfg: Config, *, langs: tuple[str, ...] = (), include_unreviewed: bool 
     and assets/style.css. ``langs`` limits the target languages (default: all configured).
 
     Everything is read and rendered before the first write; unchanged files are not rewritten,
-    and edition files of languages no longer published are removed.
+    and edition files of languages no longer published are removed. A document whose source,
+    catalogs and settings did not change since its editions were written is not parsed again.
     """
     threshold = cfg.threshold if threshold is None else threshold
     if not 0 <= threshold <= 100:
@@ -89,71 +90,181 @@ def build(cfg: Config, *, langs: tuple[str, ...] = (), include_unreviewed: bool 
     targets = tuple(bcp47(l) for l in (langs or cfg.target_languages) if bcp47(l) != source_lang)
     base_url = cfg.base_url if cfg.base_url.endswith("/") else cfg.base_url + "/"
     result = Result()
-    sources = []
-    for src in extract.source_documents(cfg):
-        rel = cfg.rel(src)
-        data = read_bytes(src, rel)
-        tree = document.parse(data, rel)
-        msgids = {s.msgid for u in document.units(tree) for s in u.sentences}
-        title = tree.find(".//title")
-        sources.append((src.stem, data, rel, msgids, text_of(title) if title is not None else src.stem))
+    srcs = extract.source_documents(cfg)
+    docs = frozenset(src.stem for src in srcs)
+    state = incremental.State(cfg)
+    site = cfg.site
+    with incremental.Staging(cfg) as staging:
+        settings = _Settings(targets, include_unreviewed, threshold, source_lang, base_url, docs, staging)
+        jobs = []
+        for src in srcs:
+            key = _key(cfg, src, settings)
+            rec = state.fresh(site / page.path(source_lang, src.stem), key)
+            if rec and all(state.fresh(site / page.path(l, src.stem), key) for l in rec["editions"][1:]):
+                jobs.append((key, rec))
+            else:
+                jobs.append((key, (cfg, src, settings)))
+        todo = [job for _, job in jobs if isinstance(job, tuple)]
+        done = iter(incremental.run(_build_doc, todo, jobs=cfg.jobs))
+        built = [(key, next(done) if isinstance(job, tuple) else _replay(cfg, state, job, site))
+                 for key, job in jobs]
 
-    plans: dict[tuple[str, str], Plan] = {}
-    for lang in targets:
-        for doc, _, _, msgids, _ in sources:
-            plan = Plan(lang, doc, total=len(msgids))
-            po_file = po_path(cfg, lang, doc)
-            if po_file.exists():
-                where = cfg.rel(po_file)
-                plan.translations, plan.reviewed = load_translations(
-                    catalog.load(po_file, where), msgids, where=where,
-                    include_unreviewed=include_unreviewed, warnings=result.messages)
-                plan.usable = len(plan.translations)
-            pct = plan.percent(include_unreviewed=include_unreviewed)
-            plan.published = pct >= threshold
-            if not plan.published:
-                what = "translated" if include_unreviewed else "reviewed"
-                result.messages.append(f"{lang}: {doc} not published: {int(pct)} % "
-                                       f"{what} < {threshold:g} % threshold")
-            plans[(lang, doc)] = plan
-
-    outputs: dict[Path, bytes] = {}
-    rows, sitemap_entries = [], []
-    for doc, data, rel, msgids, title in sources:
-        editions = (source_lang,) + tuple(l for l in targets if plans[(l, doc)].published)
-        for lang in editions:
-            plan = plans.get((lang, doc))
-            tree = document.parse(data, rel)
-            for asset in _rebase(tree, {d for d, *_ in sources}):
-                if (cfg.source / asset).is_file() and cfg.site / asset not in outputs:
-                    outputs[cfg.site / asset] = read_bytes(cfg.source / asset, cfg.rel(cfg.source / asset))
-            counts = {"unreviewed": 0}
-            if plan is not None:
-                counts = translate(tree, plan.translations, lang=lang, source_lang=source_lang,
-                                   rtl=page.direction(lang) == "rtl",
-                                   source_rtl=page.direction(source_lang) == "rtl")
-            page.decorate(tree, page.Page(doc, lang, editions, source_lang, base_url,
-                                          notice=counts["unreviewed"] > 0))
-            outputs[cfg.site / page.path(lang, doc)] = serialize(tree)
-            result.add("editions")
-        cells = tuple((l, 100.0, True) if l == source_lang else
-                      (l, plans[(l, doc)].percent(include_unreviewed=include_unreviewed),
-                       plans[(l, doc)].published) for l in (source_lang,) + targets)
-        rows.append(page.Row(doc, title, cells))
-        sitemap_entries.append((doc, editions))
-    outputs[cfg.site / "index.html"] = page.index_page(rows, langs=(source_lang,) + targets,
-                                                       source_lang=source_lang)
-    outputs[cfg.site / "sitemap.xml"] = page.sitemap(sitemap_entries, base_url=base_url,
-                                                     source_lang=source_lang)
-    for name in (page.STYLESHEET, page.ICON):
-        outputs[cfg.site / name] = resources.files("pipeline").joinpath(name).read_bytes()
-
-    for out, blob in outputs.items():
-        rel = cfg.rel(out)
-        (result.written if write_atomic(out, blob, rel) else result.unchanged).append(rel)
-    _remove_stale(cfg, sources, set(outputs), source_lang, result)
+        messages = [m for _, d in built for m in d["messages"]]
+        order = {lang: i for i, lang in enumerate(targets)}
+        messages.sort(key=lambda m: order[m[0]])  # language by language, as before
+        result.messages.extend(text for _, text in messages)
+        # Output -> a staged file, "" (edition unchanged), "asset" (copied) or "made" (below).
+        outputs: dict[Path, str] = {}
+        rows, sitemap_entries = [], []
+        for key, d in built:
+            for asset in d["assets"]:
+                if (cfg.source / asset).is_file():
+                    outputs.setdefault(site / asset, "asset")
+            for lang, staged, out_hash in d["outputs"]:
+                out = site / page.path(lang, d["doc"])
+                outputs[out] = staged or ""
+                if staged:
+                    staging.add(staged, out)
+                details = {k: v for k, v in d.items() if k != "outputs"} if lang == source_lang else {}
+                state.record(out, key, out_hash, **details)
+                result.add("editions")
+            rows.append(page.Row(d["doc"], d["title"], tuple(tuple(c) for c in d["cells"])))
+            sitemap_entries.append((d["doc"], tuple(d["editions"])))
+        # The index and the sitemap are made again only when a title, a coverage figure or
+        # the list of editions changed.
+        listing = incremental.digest("listing", settings.key, repr(rows), repr(sitemap_entries))
+        renders = {site / "index.html": lambda: page.index_page(
+                       rows, langs=(source_lang,) + targets, source_lang=source_lang),
+                   site / "sitemap.xml": lambda: page.sitemap(
+                       sitemap_entries, base_url=base_url, source_lang=source_lang)}
+        made = {}
+        for out, render in renders.items():
+            outputs[out] = "" if state.fresh(out, listing) else "made"
+            if outputs[out]:
+                made[out] = render()
+        for name in (page.STYLESHEET, page.ICON):
+            made[site / name] = resources.files("pipeline").joinpath(name).read_bytes()
+            outputs[site / name] = "made"
+        for out, how in outputs.items():
+            rel = cfg.rel(out)
+            if how == "made":
+                changed = write_atomic(out, made[out], rel)
+                if out in renders:
+                    state.record(out, listing, incremental.digest(made[out]))
+            elif how == "asset":
+                src = cfg.source / out.relative_to(site)
+                changed = write_atomic(out, read_bytes(src, cfg.rel(src)), rel)
+            else:
+                changed = bool(how)
+            (result.written if changed else result.unchanged).append(rel)
+        staging.commit()
+    _remove_stale(cfg, [(d["doc"],) for _, d in built], set(outputs), source_lang, result)
+    state.save()
     result.add("unchanged", len(result.unchanged))
     return result
+
+
+@dataclass(frozen=True)
+class _Settings:
+    """What every edition of every document depends on besides its own source and catalogs."""
+
+    targets: tuple[str, ...]
+    include_unreviewed: bool
+    threshold: float
+    source_lang: str
+    base_url: str
+    docs: frozenset[str]  # links to these are links between editions
+    staging: incremental.Staging = field(compare=False)
+
+    @functools.cached_property
+    def key(self) -> str:
+        """Hash of the settings and of the pipeline's code."""
+        return incremental.digest(incremental.code_version(), repr((
+            self.targets, self.include_unreviewed, self.threshold, self.source_lang,
+            self.base_url, sorted(self.docs))))
+
+
+def _key(cfg: Config, src: Path, s: _Settings) -> str:
+    """Hash of everything the editions of one document are made from."""
+    rel = cfg.rel(src)
+    parts = [s.key, rel, read_bytes(src, rel)]
+    for lang in s.targets:
+        po_file = po_path(cfg, lang, src.stem)
+        parts.append(read_bytes(po_file, cfg.rel(po_file)) if po_file.exists() else "(none)")
+    return incremental.digest("editions", *parts)
+
+
+def _replay(cfg: Config, state: incremental.State, rec: dict, site: Path) -> dict:
+    """What :func:`_build_doc` returned for an unchanged document, from its record."""
+    outs = [(lang, None, state.records[cfg.rel(site / page.path(lang, rec["doc"]))]["out"])
+            for lang in rec["editions"]]
+    return {**{k: v for k, v in rec.items() if k not in ("in", "out")}, "outputs": outs}
+
+
+def _build_doc(job) -> dict:
+    """Worker: render the editions of one document and stage those that changed.
+
+    Returns what the index, the sitemap and the messages need, as plain data (it is recorded
+    in the state file, so that an unchanged document need not be parsed again).
+    """
+    cfg, src, s = job
+    doc, rel = src.stem, cfg.rel(src)
+    data = read_bytes(src, rel)
+    tree = document.parse(data, rel)
+    units = document.units(tree)
+    msgids = {s.msgid for u in units for s in u.sentences}
+    title = tree.find(".//title")
+    title = text_of(title) if title is not None else doc
+    spare = (tree, units)  # parsed and walked once: the first translated edition takes them
+    messages: list[tuple[str, str]] = []
+    plans: dict[str, Plan] = {}
+    for lang in s.targets:
+        plan = Plan(lang, doc, total=len(msgids))
+        po_file = po_path(cfg, lang, doc)
+        if po_file.exists():
+            where = cfg.rel(po_file)
+            warnings: list[str] = []
+            plan.translations, plan.reviewed = load_translations(
+                catalog.load(po_file, where), msgids, where=where,
+                include_unreviewed=s.include_unreviewed, warnings=warnings)
+            plan.usable = len(plan.translations)
+            messages += [(lang, w) for w in warnings]
+        pct = plan.percent(include_unreviewed=s.include_unreviewed)
+        plan.published = pct >= s.threshold
+        if not plan.published:
+            what = "translated" if s.include_unreviewed else "reviewed"
+            messages.append((lang, f"{lang}: {doc} not published: {int(pct)} % "
+                                   f"{what} < {s.threshold:g} % threshold"))
+        plans[lang] = plan
+    editions = (s.source_lang,) + tuple(l for l in s.targets if plans[l].published)
+    assets: dict[str, None] = {}
+    outputs = []
+    for lang in editions:
+        plan = plans.get(lang)
+        if plan is not None and spare:
+            (tree, units), spare = spare, None
+        else:
+            tree, units = document.parse(data, rel), None
+        assets.update(dict.fromkeys(sorted(_rebase(tree, s.docs))))
+        counts = {"unreviewed": 0}
+        if plan is not None:
+            counts = translate(tree, plan.translations, lang=lang, source_lang=s.source_lang,
+                               rtl=page.direction(lang) == "rtl",
+                               source_rtl=page.direction(s.source_lang) == "rtl", units=units)
+        page.decorate(tree, page.Page(doc, lang, editions, s.source_lang, s.base_url,
+                                      notice=counts["unreviewed"] > 0))
+        blob = serialize(tree)
+        out = cfg.site / page.path(lang, doc)
+        if incremental.file_hash(out) == incremental.digest(blob):
+            outputs.append((lang, None, incremental.digest(blob)))
+        else:
+            outputs.append((lang, *s.staging.write(out, blob, cfg.rel(out))))
+    cells = [(l, 100.0, True) if l == s.source_lang else
+             (l, plans[l].percent(include_unreviewed=s.include_unreviewed), plans[l].published)
+             for l in (s.source_lang,) + s.targets]
+    return {"doc": doc, "title": title, "cells": cells,
+            "editions": list(editions), "assets": list(assets), "messages": messages,
+            "outputs": outputs}
 
 
 def _rebase(tree, docs: set[str]) -> set[str]:

@@ -46,11 +46,13 @@ def translation_problems(msgid: str, msgstr: str) -> list[str]:
 
 
 def translate(tree: etree._ElementTree, translations: dict[str, Translation], *, lang: str,
-              source_lang: str, rtl: bool = False, source_rtl: bool = False) -> dict[str, int]:
+              source_lang: str, rtl: bool = False, source_rtl: bool = False,
+              units: list[document.Unit] | None = None) -> dict[str, int]:
     """Translate ``tree`` in place for ``lang``; counts of "translated", "unreviewed", "fallback".
 
     ``translations`` must hold only renderable ones (see :func:`translation_problems`).
     Untranslated sentences keep the source text inside an element marked ``lang=source_lang``.
+    ``units`` are ``document.units(tree)`` when the caller already has them.
     """
     counts = {"translated": 0, "unreviewed": 0, "fallback": 0}
     marker = {"lang": source_lang}
@@ -58,7 +60,7 @@ def translate(tree: etree._ElementTree, translations: dict[str, Translation], *,
         marker["dir"] = "rtl" if source_rtl else "ltr"
     glue = joiner(lang)
     retitled: set[int] = set()  # elements with a translated attribute: no element-wide marker
-    for unit in document.units(tree):
+    for unit in document.units(tree) if units is None else units:
         found = [translations.get(s.msgid) for s in unit.sentences]
         for t in found:
             if t is None:

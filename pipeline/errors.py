@@ -9,6 +9,10 @@ class PipelineError(Exception):
         self.message = message
         super().__init__(f"{self.where}: {message}" if self.where else message)
 
+    def __reduce__(self):
+        # Errors cross from worker processes to the parent by pickling: rebuild from the parts.
+        return type(self), (self.where or None, self.message)
+
 
 class SourceError(PipelineError):
     """A source HTML document cannot be read or parsed."""

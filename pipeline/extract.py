@@ -6,7 +6,7 @@ from pathlib import Path
 
 import polib
 
-from . import catalog, document
+from . import catalog, document, incremental
 from .config import Config
 from .errors import SourceError
 from .files import read_bytes
@@ -49,23 +49,51 @@ def pot_path(cfg: Config, doc: str) -> Path:
 def extract(cfg: Config) -> Result:
     """Write ``locales/<doc>.pot`` for every source document; unchanged templates are not rewritten.
 
+    A document whose bytes did not change since its template was written is not parsed again.
     All documents are parsed before anything is written, so bad input writes nothing.
     """
     result = Result()
-    pots = []
+    state = incremental.State(cfg)
+    docs = []
     for src in source_documents(cfg):
-        rel = cfg.rel(src)
-        pot = pot_for(read_bytes(src, rel), path=rel, doc=src.stem)
-        if not len(pot):
-            result.messages.append(f"{rel}: no translatable text")
-        pots.append((src.stem, pot))
-    for doc, pot in pots:
-        out = pot_path(cfg, doc)
-        rel = cfg.rel(out)
-        if catalog.save(pot, out, where=rel, date_key="POT-Creation-Date"):
-            result.written.append(rel)
-        else:
-            result.unchanged.append(rel)
-        result.add("entries", len(pot))
-        result.add("documents")
+        rel, out = cfg.rel(src), pot_path(cfg, src.stem)
+        docs.append((src, out, state.fresh(out, _key(rel, read_bytes(src, rel)))))
+    with incremental.Staging(cfg) as staging:
+        todo = [(cfg, src, out, staging) for src, out, rec in docs if rec is None]
+        done = iter(incremental.run(_extract_one, todo, jobs=cfg.jobs))
+        for src, out, rec in docs:
+            rel = cfg.rel(out)
+            if rec is None:
+                key, staged, out_hash, entries = next(done)
+                if staged:
+                    staging.add(staged, out)
+                (result.written if staged else result.unchanged).append(rel)
+                state.record(out, key, out_hash, entries=entries)
+            else:
+                entries = rec["entries"]
+                result.unchanged.append(rel)
+            if not entries:
+                result.messages.append(f"{cfg.rel(src)}: no translatable text")
+            result.add("entries", entries)
+            result.add("documents")
+        staging.commit()
+    state.save()
     return result
+
+
+def _key(rel: str, data: bytes) -> str:
+    """What a template depends on: the source bytes, its path (in references) and the code."""
+    return incremental.digest("pot", incremental.code_version(), rel, data)
+
+
+def _extract_one(job) -> tuple[str, str | None, str | None, int]:
+    """Worker: (inputs key, staged file or None when unchanged, output hash, entries)."""
+    cfg, src, out, staging = job
+    rel = cfg.rel(src)
+    data = read_bytes(src, rel)
+    pot = pot_for(data, path=rel, doc=src.stem)
+    text = catalog.text_to_save(pot, out, date_key="POT-Creation-Date")
+    if text is None:
+        return _key(rel, data), None, incremental.file_hash(out), len(pot)
+    staged, out_hash = staging.write(out, text, cfg.rel(out))
+    return _key(rel, data), staged, out_hash, len(pot)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import catalog
+from . import catalog, incremental
 from .config import Config, po_dir_name
 from .errors import CatalogError
+from .files import read_bytes
 from .segment import Result
 
 
@@ -29,23 +30,69 @@ def catalogs(cfg: Config, lang: str) -> list[tuple[str, Path]]:
 
 
 def update(cfg: Config, langs: tuple[str, ...]) -> Result:
-    """Merge every template into every language's catalog. Reads and merges all, then writes."""
+    """Merge every template into every language's catalog. Reads and merges all, then writes.
+
+    A catalog whose template did not change and that nobody edited since the last merge is
+    neither parsed nor rewritten: merging again would give the same bytes.
+    """
     result = Result()
-    pending = []
+    state = incremental.State(cfg)
+    docs = []
     for pot_file in templates(cfg):
-        pot = catalog.load(pot_file, cfg.rel(pot_file))
-        doc = pot_file.stem
-        for lang in langs:
-            path = po_path(cfg, lang, doc)
-            rel = cfg.rel(path)
-            old = catalog.load(path, rel) if path.exists() else None
-            po, stats = catalog.merge(old, pot, lang=lang)
-            for k, v in stats.items():
-                result.add(k, v)
-            pending.append((po, path, rel))
-    for po, path, rel in pending:
-        if catalog.save(po, path, where=rel, date_key="PO-Revision-Date"):
-            result.written.append(rel)
-        else:
-            result.unchanged.append(rel)
+        data = read_bytes(pot_file, cfg.rel(pot_file))
+        recs = {lang: state.fresh(po_path(cfg, lang, pot_file.stem), _key(lang, data)) for lang in langs}
+        docs.append((pot_file, recs))
+    with incremental.Staging(cfg) as staging:
+        todo = [(cfg, pot_file, tuple(l for l in langs if recs[l] is None), staging)
+                for pot_file, recs in docs if None in recs.values()]
+        done = iter(incremental.run(_update_one, todo, jobs=cfg.jobs))
+        for pot_file, recs in docs:
+            merged = next(done) if None in recs.values() else {}
+            for lang in langs:
+                path = po_path(cfg, lang, pot_file.stem)
+                rel = cfg.rel(path)
+                if recs[lang] is None:
+                    key, stats, staged, out_hash = merged[lang]
+                    if staged:
+                        staging.add(staged, path)
+                    (result.written if staged else result.unchanged).append(rel)
+                    state.record(path, key, out_hash, entries=stats["entries"])
+                else:
+                    # Merging an unchanged template again keeps every entry and adds nothing.
+                    stats = {"kept": recs[lang]["entries"], "new": 0, "fuzzy": 0, "obsolete": 0,
+                             "revived": 0}
+                    result.unchanged.append(rel)
+                for k, v in stats.items():
+                    if k != "entries":
+                        result.add(k, v)
+        staging.commit()
+    state.save()
     return result
+
+
+def _key(lang: str, pot_data: bytes) -> str:
+    """What a merged catalog depends on besides its own bytes: the template, language, code."""
+    return incremental.digest("po", incremental.code_version(), lang, pot_data)
+
+
+def _update_one(job) -> dict[str, tuple]:
+    """Worker: merge one template into the given languages' catalogs, staging changed ones.
+
+    Returns {lang: (inputs key, stats, staged file or None when unchanged, output hash)}.
+    """
+    cfg, pot_file, langs, staging = job
+    data = read_bytes(pot_file, cfg.rel(pot_file))
+    pot = catalog.load(pot_file, cfg.rel(pot_file))
+    out = {}
+    for lang in langs:
+        path = po_path(cfg, lang, pot_file.stem)
+        rel = cfg.rel(path)
+        old = catalog.load(path, rel) if path.exists() else None
+        po, stats = catalog.merge(old, pot, lang=lang)
+        stats["entries"] = len(pot)
+        text = catalog.text_to_save(po, path, date_key="PO-Revision-Date")
+        if text is None:
+            out[lang] = (_key(lang, data), stats, None, incremental.file_hash(path))
+        else:
+            out[lang] = (_key(lang, data), stats, *staging.write(path, text, rel))
+    return out
