@@ -284,7 +284,7 @@ def test_cli(project, packages, tmp_path, monkeypatch):
     r = runner.invoke(main, ["-C", root, "translate", "--lang", "es"])
     assert r.exit_code == 1 and "Error:" in r.output and "pipeline models install zh es" in r.output
     r = runner.invoke(main, ["-C", root, "translate", "--engine", "deepl"])
-    assert r.exit_code == 2 and "deepl" in r.output
+    assert r.exit_code == 1 and "Error: --engine: unknown engine 'deepl'" in r.output
     r = runner.invoke(main, ["models", "list"])
     assert r.exit_code == 0 and "zh -> en\ttranslate-zh_en\t1.0" in r.output and "en -> fr" in r.output
 
