@@ -17,7 +17,7 @@ import polib
 from babel import Locale
 from babel.messages.plurals import get_plural
 
-from . import __version__, poreader
+from . import __version__, poreader, powriter
 from .errors import CatalogError
 from .files import read_bytes, write_atomic
 from .segment import Segment
@@ -207,8 +207,18 @@ _PO_LINE = re.compile(
     r'^(?:#~\s*)?(?:#\|\s*)?(?:(?:msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)\s+)?"(?:[^"\\]|\\.)*"\s*$')
 
 
+# A whole text of lines that the loop in _check_lines accepts, in the shape nearly every
+# catalog has (one regex over the text instead of a Python loop over its lines). What this
+# does not match, the loop looks at line by line.
+_PLAIN = r'[ \t\r]*(?:#(?![~|])[^\n]*|#[~|][^"\n]*|(?:#~[ \t]*)?(?:#\|[ \t]*)?' \
+         r'(?:(?:msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)[ \t]+)?"(?:[^"\\\n]|\\.)*")?[ \t\r]*'
+_PLAIN_TEXT = re.compile(rf"(?:{_PLAIN}\n)*(?:{_PLAIN})?")
+
+
 def _check_lines(text: str, where: str) -> None:
     """Reject what polib silently repairs (an unterminated string loses its last character)."""
+    if _PLAIN_TEXT.fullmatch(text):
+        return
     for n, line in enumerate(text.splitlines(), 1):
         s = line.strip()
         if not s or (s.startswith("#") and not s.startswith(("#~", "#|"))):
@@ -291,7 +301,8 @@ def load(path: Path, where: str) -> polib.POFile:
 
 
 def render(po: polib.POFile) -> str:
-    return po.__unicode__()
+    """The text of a catalog, exactly as polib writes it (faster: see powriter)."""
+    return powriter.render(po)
 
 
 def _masked(text: str) -> str:

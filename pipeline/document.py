@@ -257,7 +257,7 @@ def _fill(u: Unit, tokens: list, elements: dict | None = None) -> None:
         msgid, back = renumber(body)
         els = {new: elements[old] for new, old in back.items()} if elements else {}
         # Numbers, punctuation or lone markup: nothing for a translator to do; kept as is.
-        wordy = any(isinstance(t, str) and any(c.isalpha() for c in t) for t in body)
+        wordy = any(isinstance(t, str) and any(map(str.isalpha, t)) for t in body)
         u.sentences.append(Sentence(msgid, els, body, wordy))
         u.separators.append(sep)
     if u.separators:

@@ -7,7 +7,6 @@ normalise whitespace or do not know inline placeholders; ours must keep every ch
 from __future__ import annotations
 
 import re
-from itertools import groupby
 
 from .placeholders import Tag
 
@@ -26,6 +25,7 @@ ABBREVIATIONS = frozenset(
 # The characters the sentence scan looks at; all others it steps over.
 SPECIAL = frozenset(OPENERS) | CLOSERS | CJK_TERMINATORS | LATIN_TERMINATORS
 _SPECIAL_RE = re.compile("[" + re.escape("".join(sorted(SPECIAL))) + "]")
+_TERMINATOR_RE = re.compile("[" + re.escape("".join(sorted(CJK_TERMINATORS | LATIN_TERMINATORS))) + "]")
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
 
 
@@ -51,8 +51,17 @@ def split_tokens(tokens: list[str | Tag]) -> list[list[str | Tag]]:
     it. Concatenating the result gives ``tokens`` back (text tokens may be cut in two).
     """
     # Adjacent texts as one token, so that slicing below never glues strings together piecemeal.
-    tokens = [x for is_text, run in groupby(tokens, key=lambda t: isinstance(t, str))
-              for x in (["".join(run)] if is_text else run)]
+    merged: list[str | Tag] = []
+    for t in tokens:
+        if isinstance(t, str) and merged and isinstance(merged[-1], str):
+            merged[-1] += t
+        else:
+            merged.append(t)
+    tokens = merged
+    if not any(isinstance(t, str) and _TERMINATOR_RE.search(t) for t in tokens):
+        # No sentence end anywhere: one piece (what the scan below finds, without the scan).
+        piece = [t for t in tokens if not isinstance(t, str) or t]
+        return [piece] if piece else [[]]
     items: list[str | Tag] = []
     # Positions of the items that matter (tags and the characters in SPECIAL): every other
     # character only moves the scan on, so the scan jumps from one of these to the next.
