@@ -158,7 +158,7 @@ def build(cfg: Config, *, langs: tuple[str, ...] = (), include_unreviewed: bool 
                 changed = bool(how)
             (result.written if changed else result.unchanged).append(rel)
         staging.commit()
-    _remove_stale(cfg, [(d["doc"],) for _, d in built], set(outputs), source_lang, result)
+    _remove_stale(cfg, [d["doc"] for _, d in built], set(outputs), source_lang, result)
     state.save()
     result.add("unchanged", len(result.unchanged))
     return result
@@ -291,11 +291,11 @@ def _rebase(tree, docs: set[str]) -> set[str]:
     return assets
 
 
-def _remove_stale(cfg: Config, sources: list, written: set[Path], source_lang: str,
+def _remove_stale(cfg: Config, docs: list[str], written: set[Path], source_lang: str,
                   result: Result) -> None:
     """Remove editions of configured languages that this build did not publish."""
     for lang in {source_lang, *(bcp47(l) for l in cfg.target_languages)}:
-        for doc, *_ in sources:
+        for doc in docs:
             out = cfg.site / page.path(lang, doc)
             if out not in written and out.is_file():
                 try:

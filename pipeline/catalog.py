@@ -18,6 +18,7 @@ from babel import Locale
 from babel.messages.plurals import get_plural
 
 from . import __version__, poreader, powriter
+from .config import po_dir_name
 from .errors import CatalogError
 from .files import read_bytes, write_atomic
 from .segment import Segment
@@ -67,10 +68,11 @@ def segments_to_pot(segments: list[Segment], *, project: str) -> polib.POFile:
 
 def language_metadata(lang: str) -> dict[str, str]:
     """Header fields that depend on the language, Plural-Forms from CLDR through Babel."""
-    locale = Locale.parse(lang.replace("-", "_"))
+    code = po_dir_name(lang)
+    locale = Locale.parse(code)
     return {
-        "Language": lang.replace("-", "_"),
-        "Language-Team": f"{locale.english_name} <{lang.replace('-', '_')}@li.org>",
+        "Language": code,
+        "Language-Team": f"{locale.english_name} <{code}@li.org>",
         "Plural-Forms": get_plural(locale).plural_forms,
     }
 
@@ -86,7 +88,7 @@ def merge(old: polib.POFile | None, pot: polib.POFile, *, lang: str) -> tuple[po
     stats = {"kept": 0, "new": 0, "fuzzy": 0, "obsolete": 0, "revived": 0}
     po = polib.POFile(wrapwidth=WRAP)
     po.header = old.header if old is not None and old.header else (
-        f"{Locale.parse(lang.replace('-', '_')).english_name} translation of {pot.metadata.get('Project-Id-Version', '')}.")
+        f"{Locale.parse(po_dir_name(lang)).english_name} translation of {pot.metadata.get('Project-Id-Version', '')}.")
     meta = {
         "Project-Id-Version": pot.metadata.get("Project-Id-Version", ""),
         "Report-Msgid-Bugs-To": "",

@@ -13,9 +13,9 @@ import unicodedata
 import polib
 
 from . import catalog, glossary, placeholders
-from .config import Config
+from .config import Config, base_language, bcp47
 from .segment import Finding
-from .sentences import CLOSERS
+from .sentences import CJK_LANGS, CLOSERS
 from .update import catalogs
 
 # code -> (severity, what it means). Errors block publication and make `pipeline check` fail.
@@ -38,8 +38,6 @@ CHECKS = {
 }
 IGNORE_FLAG = "pipeline-ignore-"  # `#, pipeline-ignore-number` silences "number" for that entry
 
-# Base languages written in CJK scripts: no spaces between sentences, full-width punctuation.
-CJK_LANGS = frozenset({"zh", "ja", "ko", "yue", "lzh"})
 # Targets where Han characters are normal text.
 HAN_LANGS = frozenset({"zh", "ja", "yue", "lzh"})
 # Traditional Chinese targets: OpenCC conversions of the standards a translation may follow. A
@@ -72,7 +70,6 @@ DOUBLE_OK = {"fr": {"nous", "vous"}, "en": {"that", "had"}, "es": set(), "de": {
 # Chinese numbers multiplied by these are often rewritten ("3.5万" -> "35,000"): compare digits
 # without trailing zeros.
 CJK_MULTIPLIERS = "十百千万萬亿億兆"
-GLOSSARY_OR = "|"  # glossary target "National Immigration Administration | NIA": either is right
 
 HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]+")
 NUMBER_RE = re.compile(r"\d+(?:[.,\u00a0\u202f\u2009' ]\d+)*")
@@ -81,10 +78,6 @@ EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 TAG_RE = re.compile(r"<\s*/?\s*[A-Za-z][^<>]*>|<!--|<!\[CDATA\[|<\?")
 ENTITY_RE = re.compile(r"&(?:#[0-9]+|#x[0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
 SCRIPT_URL_RE = re.compile(r"(?:java|vb)script\s*:|data\s*:\s*text/html", re.I)
-
-
-def _base(lang: str) -> str:
-    return lang.replace("_", "-").split("-")[0].lower()
 
 
 def check_text(source: str, target: str, *, lang: str, source_lang: str = "zh-Hans",
@@ -131,6 +124,7 @@ def check(cfg: Config, langs: tuple[str, ...]) -> list[Finding]:
 
 
 def summary(findings: list[Finding]) -> dict[str, int]:
+    """How many findings are errors and how many warnings."""
     return {"errors": sum(f.severity == "error" for f in findings),
             "warnings": sum(f.severity == "warning" for f in findings)}
 
@@ -204,7 +198,7 @@ def _urls_emails(src, tgt, **_):
 
 
 def _term_regex(term: str, lang: str) -> re.Pattern:
-    if _base(lang) in CJK_LANGS:
+    if base_language(lang) in CJK_LANGS:
         return re.compile(re.escape(term))
     # Tolerate inflected endings: each word matches from its stem on (border/borders, граница/границы).
     parts = []
@@ -218,13 +212,13 @@ def _term_regex(term: str, lang: str) -> re.Pattern:
 def _glossary(src, tgt, *, lang, terms, **_):
     s, t = _literal(src), _literal(tgt)
     for term, rendering, _note in terms:
-        options = [o.strip() for o in rendering.split(GLOSSARY_OR) if o.strip()]
+        options = glossary.variants(rendering)
         if term in s and not any(_term_regex(o, lang).search(t) for o in options):
             yield "glossary", f"term {term} should be rendered {' or '.join(map(repr, options))}"
 
 
 def _chinese(src, tgt, *, lang, **_):
-    if _base(lang) in HAN_LANGS:
+    if base_language(lang) in HAN_LANGS:
         return
     left = HAN_RE.findall(_literal(tgt))
     if left:
@@ -234,12 +228,12 @@ def _chinese(src, tgt, *, lang, **_):
 def _identical(src, tgt, *, lang, source_lang, **_):
     # Same language in another script (zh-Hans -> zh-Hant): text without simplified-only
     # characters is rightly identical; "simplified" reports the rest.
-    if tgt == src and _base(lang) != _base(source_lang) and re.search(r"[^\W\d_]", _literal(src)):
+    if tgt == src and base_language(lang) != base_language(source_lang) and re.search(r"[^\W\d_]", _literal(src)):
         yield "identical", "translation is identical to the source"
 
 
 def _simplified(src, tgt, *, lang, **_):
-    convs = [c for c in map(_converter, TRADITIONAL.get(lang.replace("_", "-").lower(), ())) if c]
+    convs = [c for c in map(_converter, TRADITIONAL.get(bcp47(lang).lower(), ())) if c]
     if not convs:
         return
     text = _literal(tgt)
@@ -273,7 +267,7 @@ def _whitespace(src, tgt, **_):
 
 
 def _repeats(text: str, lang: str) -> list[str]:
-    if _base(lang) in CJK_LANGS:
+    if base_language(lang) in CJK_LANGS:
         # Reduplication is grammar in Chinese (常常, 研究研究); loops repeat 3 times or more.
         return [m.group(0) for m in re.finditer(r"([^\W\d_]{2,12}?)\1{2,}|([^\W\d_])\2{3,}", text)]
     # (word, clause number): a doubled word counts within a clause ("the the"); a phrase
@@ -284,7 +278,7 @@ def _repeats(text: str, lang: str) -> list[str]:
             clause += 1
         else:
             words.append((m.group(1).lower(), clause))
-    ok = DOUBLE_OK.get(_base(lang), set())
+    ok = DOUBLE_OK.get(base_language(lang), set())
     out, i = [], 0
     while i < len(words):
         for n in range(1, 7):
@@ -303,7 +297,7 @@ def _repeats(text: str, lang: str) -> list[str]:
 
 def _repeat(src, tgt, *, lang, source_lang, **_):
     found = _repeats(placeholders.plain_text(tgt), lang)
-    if _base(lang) in CJK_LANGS and _base(source_lang) in CJK_LANGS:
+    if base_language(lang) in CJK_LANGS and base_language(source_lang) in CJK_LANGS:
         if len(found) <= len(_repeats(placeholders.plain_text(src), source_lang)):
             return
     for r in found:
@@ -315,8 +309,8 @@ def _length(src, tgt, *, lang, source_lang, **_):
     t = len(placeholders.plain_text(tgt).strip())
     if s < LENGTH_MIN_SOURCE or not t:
         return
-    low, high = (LENGTH_RATIO_FROM_ZH.get(_base(lang), LENGTH_RATIO_DEFAULT)
-                 if _base(source_lang) == "zh" else LENGTH_RATIO_DEFAULT)
+    low, high = (LENGTH_RATIO_FROM_ZH.get(base_language(lang), LENGTH_RATIO_DEFAULT)
+                 if base_language(source_lang) == "zh" else LENGTH_RATIO_DEFAULT)
     ratio = t / s
     if ratio < low:
         yield "length", f"translation is short: {t} characters for {s} ({ratio:.2f}, expected >= {low})"
@@ -344,7 +338,7 @@ def _end_punct(src, tgt, **_):
 
 
 def _fullwidth(src, tgt, *, lang, **_):
-    if _base(lang) in CJK_LANGS:
+    if base_language(lang) in CJK_LANGS:
         return
     marks = sorted({c for c in _literal(tgt) if c in FULLWIDTH_PUNCT or 0xFF01 <= ord(c) <= 0xFF0F})
     if marks:

@@ -13,6 +13,8 @@ from .files import project_lock
 
 
 class Obj:
+    """The global options, for the commands to load the configuration with their own overrides."""
+
     def __init__(self, root: Path, overrides: dict, wait: float):
         self.root, self.overrides, self.wait = root, overrides, wait
 
@@ -312,18 +314,15 @@ def xliff():
 @click.pass_obj
 def xliff_export(obj, lang, output):
     """Write every catalog of a language into one XLIFF file."""
-    from .files import write_atomic
-    from .xliff import export
+    from .xliff import export, export_file
 
     cfg = obj.cfg()
     (lang,) = config.with_languages(cfg, (lang,))
-    data = export(cfg, lang)
     if str(output) == "-":
-        click.echo(data.decode("utf-8"), nl=False)
+        click.echo(export(cfg, lang).decode("utf-8"), nl=False)
         return
-    path = output or cfg.root / "xliff" / f"{config.po_dir_name(lang)}.xlf"
     with project_lock(cfg.root, wait=obj.wait):
-        write_atomic(path, data)
+        path = export_file(cfg, lang, output)
     click.echo(f"wrote {path}")
 
 

@@ -131,7 +131,7 @@ def _coerce(name: str, val, where: str, from_text: bool = False):
         return val
     except (TypeError, ValueError):
         want = {"int": "an integer", "float": "a number"}.get(str(kind), "a list of strings" if name == "target_languages" else "a string")
-        raise ConfigError(None, f"{where}: expected {want}, got {val!r}") from None
+        raise ConfigError(where, f"expected {want}, got {val!r}") from None
 
 
 def check_language(code: str, *, where: str = "language") -> Locale:
@@ -154,6 +154,11 @@ def bcp47(code: str) -> str:
     return code.replace("_", "-")
 
 
+def base_language(code: str) -> str:
+    """The language subtag alone, lower-case: zh-Hant -> zh, pt_BR -> pt."""
+    return bcp47(code).split("-")[0].lower()
+
+
 def with_languages(cfg: Config, langs: tuple[str, ...]) -> tuple[str, ...]:
     """The languages a command works on: those given, or all configured targets."""
     chosen = tuple(langs) or cfg.target_languages
@@ -162,4 +167,5 @@ def with_languages(cfg: Config, langs: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(bcp47(l) for l in chosen)
 
 
-__all__ = ["Config", "load", "check_language", "po_dir_name", "bcp47", "with_languages", "replace"]
+__all__ = ["Config", "load", "check_language", "po_dir_name", "bcp47", "base_language",
+           "with_languages", "replace"]

@@ -43,6 +43,7 @@ def source_documents(cfg: Config) -> list[Path]:
 
 
 def pot_path(cfg: Config, doc: str) -> Path:
+    """The template of one document: ``locales/<doc>.pot``."""
     return cfg.locales / f"{doc}.pot"
 
 

@@ -18,6 +18,7 @@ os.umask(_UMASK)
 
 
 def read_bytes(path: Path, where: str) -> bytes:
+    """The bytes of a file; a missing or unreadable one raises PipelineError naming ``where``."""
     try:
         return Path(path).read_bytes()
     except FileNotFoundError:

@@ -6,21 +6,30 @@ import csv
 import io
 from pathlib import Path
 
-from .config import Config, po_dir_name
+from .config import Config, base_language, po_dir_name
 from .errors import ConfigError
 from .files import read_bytes
 
 HEADER = ("source", "target", "note")
+# A target may list accepted renderings, "Государственное ... | ГИУ": the first is preferred
+# (what MT writes), all are accepted (what `pipeline check` wants).
+VARIANT_SEPARATOR = "|"
 
 
 def path(cfg: Config, lang: str) -> Path:
     """``glossary/zh-<L>.csv``: base source language, gettext name of the target (zh_Hant)."""
-    src = cfg.source_language.replace("_", "-").split("-")[0].lower()
-    return cfg.root / cfg.glossary_dir / f"{src}-{po_dir_name(lang)}.csv"
+    return cfg.root / cfg.glossary_dir / f"{base_language(cfg.source_language)}-{po_dir_name(lang)}.csv"
+
+
+def variants(target: str) -> list[str]:
+    """The accepted renderings of a term's target, the preferred one first."""
+    return [v.strip() for v in target.split(VARIANT_SEPARATOR) if v.strip()]
 
 
 def load(cfg: Config, lang: str) -> list[tuple[str, str, str]]:
     """The (source, target, note) terms for one target language; no file means no terms.
+
+    ``target`` is the field as written: :func:`variants` splits it into its renderings.
 
     A bad header, a row without source or target, or a term listed twice raises ConfigError
     naming ``file:line``.
@@ -55,7 +64,7 @@ def parse(data: bytes, *, where: str) -> list[tuple[str, str, str]]:
             if len(row) > len(names):
                 raise ConfigError(f"{where}:{line}", f"{len(row)} fields, expected at most {len(names)}")
             src, tgt, note = (list(c.strip() for c in row) + ["", ""])[:3]
-            if not src or not tgt:
+            if not src or not variants(tgt):
                 raise ConfigError(f"{where}:{line}", "a term needs both source and target")
             if src in seen:
                 raise ConfigError(f"{where}:{line}", f"term {src!r} already listed on line {seen[src]}")

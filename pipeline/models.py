@@ -86,7 +86,7 @@ def install(src: str, tgt: str) -> ModelInfo:
 def add(file: Path) -> ModelInfo:
     """Check a ``.argosmodel`` file and install it with argostranslate; returns what was installed."""
     file = Path(file)
-    top, meta = check_archive(file)
+    top, _ = check_archive(file)
     from argostranslate import package
 
     target = packages_dir()

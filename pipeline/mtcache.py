@@ -38,9 +38,6 @@ class Cache:
     def get(self, text: str) -> tuple[str, float | None] | None:
         return self.entries.get(text)
 
-    def __contains__(self, text: str) -> bool:
-        return text in self.entries
-
     def add(self, rows: list[tuple[str, str, float | None]]) -> None:
         """Append one finished batch durably."""
         lines = b"".join(

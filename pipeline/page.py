@@ -12,6 +12,7 @@ import lxml.etree as etree
 from babel import Locale
 from babel.core import get_global
 
+from .config import po_dir_name
 from .edition import text_of
 
 STYLESHEET = "assets/style.css"
@@ -36,7 +37,7 @@ GENERATED_XPATH = ("//link[@rel='canonical' or @rel='alternate' or @rel='stylesh
 
 
 def locale(lang: str) -> Locale:
-    return Locale.parse(lang.replace("-", "_"))
+    return Locale.parse(po_dir_name(lang))
 
 
 def direction(lang: str) -> str:

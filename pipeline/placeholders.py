@@ -128,13 +128,7 @@ def join(tokens: list[str | Tag]) -> str:
     A text ending in a backslash right before a tag gets that backslash doubled, which
     ``escape`` alone cannot know (``a\\`` + ``<1>`` must not read as a literal ``<``).
     """
-    merged: list[str | Tag] = []
-    for t in tokens:
-        if isinstance(t, str) and merged and isinstance(merged[-1], str):
-            merged[-1] += t
-        else:
-            merged.append(t)
-    tokens = merged
+    tokens = merge_texts(tokens)
     out: list[str] = []
     for i, t in enumerate(tokens):
         if isinstance(t, str):
@@ -145,6 +139,17 @@ def join(tokens: list[str | Tag]) -> str:
         else:
             out.append(str(t))
     return "".join(out)
+
+
+def merge_texts(tokens: list[str | Tag]) -> list[str | Tag]:
+    """The same tokens with adjacent texts joined into one."""
+    merged: list[str | Tag] = []
+    for t in tokens:
+        if isinstance(t, str) and merged and isinstance(merged[-1], str):
+            merged[-1] += t
+        else:
+            merged.append(t)
+    return merged
 
 
 def renumber(tokens: list[str | Tag]) -> tuple[str, dict[int, int]]:

@@ -56,7 +56,7 @@ def _legend():
                E.CLASS("legend"))
 
 
-def _rich(text: str, lang: str | None = None):
+def _rich(text: str):
     """A placeholder string as a <td> body: placeholders as marked spans, the rest as text."""
     out = []
     for t in placeholders.tokenize(text):

@@ -6,7 +6,7 @@ it directly. Every decision is saved at once (atomically), so quitting or a cras
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 import polib
@@ -45,6 +45,8 @@ class Item:
 
 @dataclass(frozen=True)
 class Decision:
+    """What the reviewer chose for an item."""
+
     action: str  # one of ACTIONS
     text: str = ""  # the new translation, for "edit"
 
@@ -56,8 +58,7 @@ class _Todo:
     rel: str
     po: polib.POFile
     index: int
-    score: float | None = None
-    order: tuple = field(default=())
+    order: tuple  # sort key: unscored first, then by score, then document order
 
 
 def _score(entry: polib.POEntry) -> float | None:
@@ -78,7 +79,7 @@ def queue(cfg: Config, lang: str) -> list[_Todo]:
         for i, e in enumerate(po):
             if not e.obsolete and catalog.state(e) in TODO_STATES:
                 s = _score(e)
-                todo.append(_Todo(doc, path, rel, po, i, s, (s is not None, s or 0.0, d, i)))
+                todo.append(_Todo(doc, path, rel, po, i, (s is not None, s or 0.0, d, i)))
     todo.sort(key=lambda t: t.order)
     return todo
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from .placeholders import Tag
+from .placeholders import Tag, merge_texts
 
 # Chinese/Japanese sentence ends: a sentence ends after any run of these.
 CJK_TERMINATORS = frozenset("。！？；…⋯｡")
@@ -17,6 +17,8 @@ LATIN_TERMINATORS = frozenset(".!?")
 OPENERS = dict(zip("“‘「『（《【〔〖〈([{", "”’」』）》】〕〗〉)]}"))
 CLOSERS = frozenset(OPENERS.values()) | frozenset("\"'»")
 WHITESPACE = frozenset(" \t\n\r\f\u00a0\u3000")
+# Base languages written in CJK scripts: sentences follow each other without a space.
+CJK_LANGS = frozenset({"zh", "ja", "ko", "yue", "lzh"})
 # Words after which a period does not end a sentence.
 ABBREVIATIONS = frozenset(
     "mr mrs ms dr prof st jr sr vs etc e.g i.e cf no nos fig figs approx dept est inc ltd co corp "
@@ -51,13 +53,7 @@ def split_tokens(tokens: list[str | Tag]) -> list[list[str | Tag]]:
     it. Concatenating the result gives ``tokens`` back (text tokens may be cut in two).
     """
     # Adjacent texts as one token, so that slicing below never glues strings together piecemeal.
-    merged: list[str | Tag] = []
-    for t in tokens:
-        if isinstance(t, str) and merged and isinstance(merged[-1], str):
-            merged[-1] += t
-        else:
-            merged.append(t)
-    tokens = merged
+    tokens = merge_texts(tokens)
     if not any(isinstance(t, str) and _TERMINATOR_RE.search(t) for t in tokens):
         # No sentence end anywhere: one piece (what the scan below finds, without the scan).
         piece = [t for t in tokens if not isinstance(t, str) or t]
@@ -230,4 +226,4 @@ def strip_tokens(tokens: list[str | Tag]) -> tuple[str, list[str | Tag], str]:
 def joiner(lang: str) -> str:
     """What goes between two translated sentences: nothing in CJK scripts, a space elsewhere."""
     base = lang.replace("_", "-").split("-")[0].lower()
-    return "" if base in ("zh", "ja", "ko", "yue", "lzh") else " "
+    return "" if base in CJK_LANGS else " "

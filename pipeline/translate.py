@@ -16,6 +16,7 @@ import polib
 
 from . import catalog, fragments, glossary
 from .config import Config
+from .engines import ENGINES
 from .errors import ConfigError
 from .mtcache import Cache
 from .placeholders import problems
@@ -49,7 +50,11 @@ def make_engine(cfg: Config, name: str, lang: str):
         from .engines.opencc import OpenCCEngine
 
         return OpenCCEngine(cfg.source_language, lang)
-    raise ConfigError("--engine", f"unknown engine {name!r} (choose argos or opencc)")
+    raise _unknown_engine("--engine", name)
+
+
+def _unknown_engine(where: str, name: str) -> ConfigError:
+    return ConfigError(where, f"unknown engine {name!r} (choose {' or '.join(ENGINES)})")
 
 
 def translate(cfg: Config, langs: tuple[str, ...], *, engine: str | None = None,
@@ -58,8 +63,8 @@ def translate(cfg: Config, langs: tuple[str, ...], *, engine: str | None = None,
     """Fill the catalogs of ``langs``; see the module docstring. Returns counts and messages."""
     name = engine or cfg.engine
     where = "--engine" if engine else f"{cfg.rel(cfg.root / 'pyproject.toml')}: [tool.pipeline] engine"
-    if name not in ("argos", "opencc"):
-        raise ConfigError(where, f"unknown engine {name!r} (choose argos or opencc)")
+    if name not in ENGINES:
+        raise _unknown_engine(where, name)
     result = Result()
     for lang in langs:
         _translate_language(cfg, lang, name, refresh, progress, engine_factory, result)
@@ -73,7 +78,8 @@ def _translate_language(cfg, lang, name, refresh, progress, engine_factory, resu
         return
     pos = [(catalog.load(path, rel), path, rel) for _, path, rel in files]
     memory = _memory(pos)
-    terms = [(s, t) for s, t, _ in glossary.load(cfg, lang)]
+    # MT writes a term's preferred rendering (the first of its variants).
+    terms = [(s, glossary.variants(t)[0]) for s, t, _ in glossary.load(cfg, lang)]
     todo: list[tuple[polib.POEntry, str]] = []  # (entry, catalog rel)
     for po, _, rel in pos:
         for e in po:

@@ -12,6 +12,7 @@ from .segment import Result
 
 
 def templates(cfg: Config) -> list[Path]:
+    """Every ``locales/*.pot`` (sorted); none at all is an error."""
     where = cfg.rel(cfg.locales)
     pots = sorted(cfg.locales.glob("*.pot")) if cfg.locales.is_dir() else []
     if not pots:
@@ -19,13 +20,19 @@ def templates(cfg: Config) -> list[Path]:
     return pots
 
 
+def catalog_dir(cfg: Config, lang: str) -> Path:
+    """``locales/<L>/LC_MESSAGES``, L the gettext name of the language (zh_Hant)."""
+    return cfg.locales / po_dir_name(lang) / "LC_MESSAGES"
+
+
 def po_path(cfg: Config, lang: str, doc: str) -> Path:
-    return cfg.locales / po_dir_name(lang) / "LC_MESSAGES" / f"{doc}.po"
+    """The catalog of one document in one language."""
+    return catalog_dir(cfg, lang) / f"{doc}.po"
 
 
 def catalogs(cfg: Config, lang: str) -> list[tuple[str, Path]]:
     """(document, path) of every existing catalog of a language."""
-    d = cfg.locales / po_dir_name(lang) / "LC_MESSAGES"
+    d = catalog_dir(cfg, lang)
     return [(p.stem, p) for p in sorted(d.glob("*.po"))] if d.is_dir() else []
 
 

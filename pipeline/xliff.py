@@ -20,13 +20,14 @@ from translate.storage.placeables import xliff as px
 
 from . import catalog, glossary, placeholders
 from .check import check_entry
-from .config import Config, bcp47
+from .config import Config, bcp47, po_dir_name
 from .errors import CatalogError
-from .files import read_bytes
+from .files import read_bytes, write_atomic
 from .review import accept, check_reviewer
 from .segment import Result
 from .update import catalogs, po_path
 
+XLIFF_DIR = "xliff"  # default folder for exported files, under the project root
 NS = "urn:oasis:names:tc:xliff:document:1.2"
 SKELETON = (f'<?xml version="1.0" encoding="UTF-8"?>\n<xliff version="1.2" xmlns="{NS}">'
             '<file original="NoName" source-language="en" datatype="plaintext"><body/></file></xliff>')
@@ -56,6 +57,7 @@ REVIEWED_STATES = frozenset({"translated", "signed-off", "final"})
 
 
 def unit_id(msgid: str) -> str:
+    """A trans-unit id: a short hash of the msgid, which is the entry's identity."""
     return "s" + hashlib.sha1(msgid.encode("utf-8")).hexdigest()[:12]
 
 
@@ -163,6 +165,13 @@ def export(cfg: Config, lang: str) -> bytes:
             store.addunit(unit)
             unit.setid(uid)
     return bytes(store)
+
+
+def export_file(cfg: Config, lang: str, output: Path | None = None) -> Path:
+    """Write :func:`export` atomically to ``output`` (default ``xliff/<L>.xlf``); the path."""
+    path = Path(output) if output else cfg.root / XLIFF_DIR / f"{po_dir_name(lang)}.xlf"
+    write_atomic(path, export(cfg, lang))
+    return path
 
 
 # --- import ---------------------------------------------------------------------------------

@@ -7,6 +7,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+
+from pipeline.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -49,3 +52,16 @@ def project(tmp_path) -> Path:
     if (ROOT / "glossary").is_dir():
         shutil.copytree(ROOT / "glossary", dst / "glossary")
     return dst
+
+
+@pytest.fixture(scope="module")
+def en_project(tmp_path_factory) -> Path:
+    """A project with templates and an English catalog, made once per test module."""
+    root = tmp_path_factory.mktemp("en") / "proj"
+    root.mkdir()
+    shutil.copy(ROOT / "pyproject.toml", root)
+    shutil.copytree(ROOT / "source", root / "source")
+    for args in (["extract"], ["update", "--lang", "en"]):
+        r = CliRunner().invoke(main, ["-C", str(root), *args])
+        assert r.exit_code == 0, r.output
+    return root

@@ -25,23 +25,11 @@ PO = "locales/en/LC_MESSAGES/article.po"
 HTML = "source/article.html"
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory) -> Path:
-    """A project with templates and an English catalog, made once and copied per case."""
-    root = tmp_path_factory.mktemp("bad") / "proj"
-    root.mkdir()
-    shutil.copy(ROOT / "pyproject.toml", root)
-    shutil.copytree(ROOT / "source", root / "source")
-    for args in (["extract"], ["update", "--lang", "en"]):
-        r = CliRunner().invoke(main, ["-C", str(root), *args])
-        assert r.exit_code == 0, r.output
-    return root
-
-
 @pytest.fixture
-def proj(template, tmp_path) -> Path:
+def proj(en_project, tmp_path) -> Path:
+    """A fresh copy of the module's project (templates and an English catalog) per case."""
     dst = tmp_path / "proj"
-    shutil.copytree(template, dst)
+    shutil.copytree(en_project, dst)
     return dst
 
 

@@ -8,7 +8,7 @@ import polib
 import pytest
 from click.testing import CliRunner
 
-from pipeline import check, config
+from pipeline import check
 from pipeline.cli import main
 from qa_catalogs import make_project, po_file
 
@@ -132,7 +132,7 @@ def test_ignore_flag_in_catalog(project):
 
 
 def test_bad_glossary_names_line(project):
-    cfg = make_project(project)
+    make_project(project)
     (project / "glossary" / "zh-en.csv").write_text("source,target\n国家,\n", encoding="utf-8")
     r = CliRunner().invoke(main, ["-C", str(project), "check", "-l", "en"])
     assert r.exit_code == 1

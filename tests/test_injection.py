@@ -11,13 +11,11 @@ from collections import Counter
 from pathlib import Path
 
 import html5lib
-import pytest
 from click.testing import CliRunner
 
 from pipeline import catalog
 from pipeline.cli import main
 
-ROOT = Path(__file__).resolve().parent.parent
 PO = "locales/en/LC_MESSAGES/article.po"
 URL_ATTRS = ("href", "src", "action", "formaction", "xlink:href", "poster", "data", "srcdoc", "content")
 
@@ -47,18 +45,6 @@ FORGERIES = [
     "<99>x</99><script>alert(1)</script>",
     "<1/><img src=x onerror=alert(1)>",
 ]
-
-
-@pytest.fixture(scope="module")
-def project(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("inject") / "proj"
-    root.mkdir()
-    shutil.copy(ROOT / "pyproject.toml", root)
-    shutil.copytree(ROOT / "source", root / "source")
-    for args in (["extract"], ["update", "--lang", "en"]):
-        r = CliRunner().invoke(main, ["-C", str(root), *args])
-        assert r.exit_code == 0, r.output
-    return root
 
 
 def fill(root: Path, translate) -> None:
@@ -108,18 +94,18 @@ def live(html: str) -> dict[str, Counter]:
     return found
 
 
-def test_hostile_translations_never_become_live_markup(project):
+def test_hostile_translations_never_become_live_markup(en_project):
     # Harmless: the source itself, untranslated where the hostile run has forgeries (both fall
     # back to the source sentence, marked with its language).
-    fill(project, lambda msgid, i: "" if i % 4 == 3 else msgid)
-    baseline = {k: live(v) for k, v in outputs(project, "benign").items()}
+    fill(en_project, lambda msgid, i: "" if i % 4 == 3 else msgid)
+    baseline = {k: live(v) for k, v in outputs(en_project, "benign").items()}
     cycle = itertools.cycle(PAYLOADS)
 
     def hostile(msgid, i):
         return FORGERIES[i % len(FORGERIES)] if i % 4 == 3 else f"{msgid} {next(cycle)}"
 
-    fill(project, hostile)
-    built = outputs(project, "hostile")
+    fill(en_project, hostile)
+    built = outputs(en_project, "hostile")
     assert set(built) == set(baseline)
     edition = built["site/en/article.html"]
     assert "alert(1)" in edition  # the payloads are there, as text
@@ -134,10 +120,10 @@ def test_hostile_translations_never_become_live_markup(project):
             assert got["tag"][tag] <= want["tag"][tag], f"{path}: extra <{tag}>"
 
 
-def test_hostile_attribute_values_stay_inside_their_attribute(project):
+def test_hostile_attribute_values_stay_inside_their_attribute(en_project):
     """Translated attributes (title, alt, meta content) cannot break out of their quotes."""
-    fill(project, lambda msgid, i: f'{msgid} " onmouseover="alert(1)" data-x=\'')
-    built = outputs(project, "attrs")
+    fill(en_project, lambda msgid, i: f'{msgid} " onmouseover="alert(1)" data-x=\'')
+    built = outputs(en_project, "attrs")
     doc = html5lib.parse(built["site/en/article.html"], treebuilder="lxml", namespaceHTMLElements=False)
     attrs = Counter(k for el in doc.getroot().iter() if isinstance(el.tag, str) for k in el.attrib)
     assert not any(k.lower().startswith("on") for k in attrs)

@@ -108,7 +108,6 @@ class ArgosEngine:
         self.cfg = cfg
         self.packages = route(src, tgt)
         self.translators: list = [None] * len(self.packages)
-        self.calls = 0  # translate_batch calls made
         path = [self.packages[0].from_code] + [p.to_code for p in self.packages]
         self.record = {
             "engine": "argos",
@@ -161,7 +160,6 @@ class ArgosEngine:
                 tokens, target_prefix=prefix, beam_size=self.cfg.beam_size,
                 max_decoding_length=self.cfg.max_decoding_length, return_scores=True,
                 max_batch_size=0, **DECODING)
-            self.calls += 1
             texts = [decode(tok, r.hypotheses[0], pkg.target_prefix) for r in results]
             scores = [s + r.scores[0] for s, r in zip(scores, results)]
         return [(t, round(s, 4)) for t, s in zip(texts, scores)]

@@ -40,11 +40,9 @@ class OpenCCEngine:
         self.record = {"engine": "opencc", "model": self.config, "version": version,
                        "kind": "script conversion"}
         self.key = f"opencc:{self.config}:{version}"
-        self.calls = 0
 
     def batches(self, texts: list[str]) -> list[list[str]]:
         return [sorted(set(texts))] if texts else []
 
     def translate(self, batch: list[str]) -> list[tuple[str, float | None]]:
-        self.calls += 1
         return [(self.converter.convert(t), None) for t in batch]
