@@ -50,19 +50,20 @@ def segments_to_pot(segments: list[Segment], *, project: str) -> polib.POFile:
     }
     # Ordered sets (dicts) of references and comment lines per msgid: list scans were
     # quadratic for a sentence repeated on thousands of lines or with thousands of placeholders.
-    by_id: dict[str, tuple[polib.POEntry, dict, dict]] = {}
+    by_id: dict[str, tuple[dict, dict]] = {}
     for seg in segments:
-        if seg.msgid not in by_id:
-            entry = polib.POEntry(msgid=seg.msgid, msgstr="", occurrences=[], comment="")
-            by_id[seg.msgid] = (entry, {}, {})
-            pot.append(entry)
-        _, refs, lines = by_id[seg.msgid]
+        found = by_id.get(seg.msgid)
+        if found is None:
+            found = by_id[seg.msgid] = ({}, {})
+        refs, lines = found
         refs[(seg.path, str(seg.line))] = None
-        lines.update(dict.fromkeys((seg.context, *(f"Note: {n}" for n in seg.notes),
-                                    *(f"Placeholder {p}" for p in seg.placeholders))))
-    for entry, refs, lines in by_id.values():
-        entry.occurrences = list(refs)
-        entry.comment = "\n".join(lines)
+        lines[seg.context] = None
+        for note in seg.notes:
+            lines[f"Note: {note}"] = None
+        for legend in seg.placeholders:
+            lines[f"Placeholder {legend}"] = None
+    list.extend(pot, [poreader.new_entry(msgid, "", comment="\n".join(lines), occurrences=list(refs))
+                      for msgid, (refs, lines) in by_id.items()])
     return pot
 
 
@@ -123,8 +124,9 @@ def merge(old: polib.POFile | None, pot: polib.POFile, *, lang: str) -> tuple[po
     # Translations no longer used by any msgid: candidates for fuzzy matching.
     spare = [e for e in list(active.values()) + list(obsolete.values())
              if e.msgid not in wanted and e.msgstr.strip()]
-    unmatched = [e for e in pot if e.msgid not in active and e.msgid not in obsolete]
+    unmatched = [e for e in pot if e.msgid not in active and e.msgid not in obsolete] if spare else []
     suggestions = _fuzzy_pairs(unmatched, spare)
+    entries: list[polib.POEntry] = []  # added to po at the end (POFile.append checks each)
     consumed: set[int] = set()  # id() of the old entries carried into the new catalog
     for ref in pot:
         src = active.get(ref.msgid)
@@ -132,8 +134,8 @@ def merge(old: polib.POFile | None, pot: polib.POFile, *, lang: str) -> tuple[po
             src = obsolete.get(ref.msgid, src)  # a hand-edited catalog may hold both
         if src is not None:
             consumed.add(id(src))
-        entry = polib.POEntry(msgid=ref.msgid, msgstr="", occurrences=list(ref.occurrences),
-                              comment=ref.comment, flags=list(ref.flags))
+        entry = poreader.new_entry(ref.msgid, "", comment=ref.comment, occurrences=list(ref.occurrences),
+                                   flags=list(ref.flags))
         if src is not None:
             entry.msgstr = src.msgstr
             entry.tcomment = src.tcomment
@@ -150,7 +152,7 @@ def merge(old: polib.POFile | None, pot: polib.POFile, *, lang: str) -> tuple[po
             stats["fuzzy"] += 1
         else:
             stats["new"] += 1
-        po.append(entry)
+        entries.append(entry)
     if old is not None:
         for e in old:
             if id(e) in consumed or not _translated(e):
@@ -161,7 +163,8 @@ def merge(old: polib.POFile | None, pot: polib.POFile, *, lang: str) -> tuple[po
                                  flags=list(e.flags), previous_msgid=e.previous_msgid, obsolete=True,
                                  msgctxt=e.msgctxt, msgid_plural=e.msgid_plural,
                                  msgstr_plural=dict(e.msgstr_plural))
-            po.append(gone)
+            entries.append(gone)
+    list.extend(po, entries)
     return po, stats
 
 
@@ -263,9 +266,13 @@ class _POText(str):
 def parse(text: str, where: str) -> polib.POFile:
     """Parse PO/POT text; syntax errors, duplicates, bad charset or Plural-Forms raise CatalogError."""
     text = _POText(text)
-    _check_lines(text, where)
+    # As polib writes it (nearly every catalog): read fast, and free of syntax errors.
+    po = poreader.read_as_written(text, wrapwidth=WRAP)
+    if po is None:
+        _check_lines(text, where)
     try:
-        po = poreader.read(text, wrapwidth=WRAP)  # the common shape, fast; None: ask polib
+        if po is None:
+            po = poreader.read(text, wrapwidth=WRAP)  # other layouts; None: ask polib
         if po is None:
             po = polib.pofile(text, wrapwidth=WRAP, check_for_duplicates=True)
     except (OSError, ValueError) as e:

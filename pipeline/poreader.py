@@ -1,11 +1,13 @@
 """A fast reader for the common shape of PO files, giving exactly what ``polib.pofile`` gives.
 
 polib's parser is a general state machine; reading catalogs was the largest cost of update
-and build on a corpus. This reader follows the same rules (polib 1.2's ``_POFileParser``) for
-the lines that make up nearly every catalog: comments, references, flags, ``msgid``,
-``msgstr`` and continuation lines. Anything else (contexts, plurals, previous msgids,
-obsolete entries, duplicates, syntax errors) returns None, and the caller lets polib read it.
-"""
+and build on a corpus. This reader follows the same rules (polib 1.2's ``_POFileParser``) in
+two steps. A catalog laid out as polib writes it (entries of comments, references, flags, a
+previous msgid, ``msgid`` and ``msgstr``, obsolete or not, a blank line apart) is read entry by
+entry, one regular expression each. Other orders of comments, references, flags, ``msgid`` and
+``msgstr`` lines are read line by line. Anything else (contexts, plurals, previous msgids or
+obsolete entries laid out otherwise, duplicates, syntax errors) returns None, and the caller
+lets polib read it."""
 
 from __future__ import annotations
 
@@ -25,6 +27,50 @@ _ALLOWED = {
     "mc": {"mi", "ms"},
 }
 
+# One entry as polib writes it, without context or plural forms (obsolete: "#~ " before its
+# messages; its "#~| " lines polib drops, and catalog._check_lines refuses: not here either).
+# A quoted string holds no raw quote and no newline, and each of its backslashes starts a pair,
+# so the lines of a message can be joined before unescaping (the strings are written as runs
+# between pairs: an alternation per character was three times slower). polib strips every line
+# (of all Unicode whitespace, as \s): here no line starts with whitespace, and a comment line
+# may not end with it, so that nothing needs stripping.
+_STRING = r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"'
+_COMMENT = r"[^\n]*(?<!\s)"
+_ENTRY_RE = re.compile(
+    rf"(?P<tc>(?:#(?: {_COMMENT})?\n|# \n)*)"  # "# " is polib's empty translator comment
+    rf"(?P<gc>(?:#\. {_COMMENT}\n)*)"
+    rf"(?P<oc>(?:#: {_COMMENT}\n)*)"
+    rf"(?P<fl>(?:#, {_COMMENT}\n)*)"
+    rf"(?:#\| msgid (?P<previous>{_STRING}(?:\n#\| {_STRING})*)\n)?"
+    rf"(?P<obsolete>(?:#~ )?)msgid (?P<msgid>{_STRING}(?:\n(?P=obsolete){_STRING})*)\n"
+    rf"(?P=obsolete)msgstr (?P<msgstr>{_STRING}(?:\n(?P=obsolete){_STRING})*)(?:\n\n?|\Z)")
+
+# What polib.POEntry() sets, in its order. Entries are made from a copy of it: polib's __init__,
+# fifteen keyword look-ups, cost more than reading the entry.
+_BLANK = vars(polib.POEntry())
+_new = object.__new__
+
+
+def new_entry(msgid: str = "", msgstr: str = "", *, comment: str = "", tcomment: str = "",
+              occurrences: list | None = None, flags: list | None = None,
+              previous_msgid: str | None = None, obsolete: bool | int = False,
+              linenum: int | None = None) -> polib.POEntry:
+    """``polib.POEntry(...)`` with these fields, faster."""
+    fields = _BLANK.copy()
+    fields["msgid"] = msgid
+    fields["msgstr"] = msgstr
+    fields["msgstr_plural"] = {}
+    fields["obsolete"] = obsolete
+    fields["comment"] = comment
+    fields["tcomment"] = tcomment
+    fields["occurrences"] = [] if occurrences is None else occurrences
+    fields["flags"] = [] if flags is None else flags
+    fields["previous_msgid"] = previous_msgid
+    fields["linenum"] = linenum
+    entry = _new(polib.POEntry)
+    entry.__dict__ = fields
+    return entry
+
 
 def _unescape(s: str) -> str:
     return _UNESCAPE_RE.sub(lambda m: _UNESCAPES[m.group(1)], s) if "\\" in s else s
@@ -32,8 +78,104 @@ def _unescape(s: str) -> str:
 
 def read(text: str, *, wrapwidth: int) -> polib.POFile | None:
     """The catalog in ``text``, or None when it needs polib's full parser."""
+    parsed = _read_entries(text)
+    if parsed is None:
+        parsed = _read_lines(text)
+    return _catalog(text, parsed, wrapwidth)
+
+
+def read_as_written(text: str, *, wrapwidth: int) -> polib.POFile | None:
+    """The catalog in ``text`` if it is laid out as polib writes it (then it has no syntax error
+    either), else None."""
+    return _catalog(text, _read_entries(text), wrapwidth)
+
+
+def _catalog(text: str, parsed: tuple[str, list[polib.POEntry]] | None, wrapwidth: int) -> polib.POFile | None:
+    """The POFile polib makes of a header comment and entries: metadata out of the header entry."""
+    if parsed is None:
+        return None
+    header_comment, entries = parsed
+    seen: set[str] = set()
+    for e in entries:  # what check_for_duplicates refuses (polib says which): a msgid used before
+        if e.msgid in seen:  # by an entry that is not obsolete
+            return None
+        if not e.obsolete:
+            seen.add(e.msgid)
     po = polib.POFile(wrapwidth=wrapwidth, encoding=polib.detect_encoding(text),
                       check_for_duplicates=True)
+    po.header = header_comment
+    header = next((e for e in entries if e.msgid == "" and not e.obsolete), None)
+    if header is not None:
+        entries.remove(header)
+        po.metadata_is_fuzzy = header.flags
+        key = None
+        for msg in header.msgstr.splitlines():
+            try:
+                key, val = msg.split(":", 1)
+                po.metadata[key] = val.strip()
+            except (ValueError, KeyError):
+                if key is not None:
+                    po.metadata[key] += "\n" + msg.strip()
+    list.extend(po, entries)
+    return po
+
+
+def _joined(lines: list[str]) -> str:
+    """Comment lines as polib adds them up: empty lines before the first text are lost."""
+    while lines and lines[0] == "":
+        del lines[0]
+    return "\n".join(lines)
+
+
+def _read_entries(text: str) -> tuple[str, list[polib.POEntry]] | None:
+    """(header comment, entries) of a catalog laid out as polib writes it, else None."""
+    header = ""
+    entries: list[polib.POEntry] = []
+    pos, line, end = 0, 1, len(text)
+    match = _ENTRY_RE.match
+    while pos < end:
+        m = match(text, pos)
+        if m is None:
+            return None
+        tc, gc, oc, fl, previous, obsolete, msgid, msgstr = m.groups()
+        tcomment = comment = ""
+        occurrences: list[tuple[str, str]] = []
+        flags: list[str] = []
+        if tc:
+            # "#" alone is an empty comment; before the first entry these are the header.
+            tc = _joined([l[2:] for l in tc[:-1].split("\n")])
+            if entries:
+                tcomment = tc
+            else:
+                header = tc
+        if gc:
+            comment = gc[3:-1].replace("\n#. ", "\n")
+        if oc:
+            # The lines of references, joined with a space, split into the same words.
+            for occurrence in oc[3:-1].replace("\n#: ", " ").split():
+                fil, sep, num = occurrence.rpartition(":")
+                occurrences.append((fil, num) if sep and num.isdigit() else (occurrence, ""))
+        if fl:
+            flags = [f.strip() for f in fl[3:-1].replace("\n#, ", ",").split(",")]
+        if previous is not None:
+            previous = _unescape(previous[1:-1].replace('"\n#| "', ""))
+        # '"\n"' (or '"\n#~ "') is only ever the end of a line of a message and the start of the next.
+        newline = f'"\n{obsolete}"'
+        msgid = msgid[1:-1].replace(newline, "")
+        msgstr = msgstr[1:-1].replace(newline, "")
+        entries.append(new_entry(_unescape(msgid), _unescape(msgstr), comment=comment, tcomment=tcomment,
+                                 occurrences=occurrences, flags=flags, previous_msgid=previous,
+                                 obsolete=1 if obsolete else 0,  # ints, as polib's parser sets
+                                 linenum=line if entries else 0))
+        line += text.count("\n", pos, m.end())
+        pos = m.end()
+    return header, entries
+
+
+def _read_lines(text: str) -> tuple[str, list[polib.POEntry]] | None:
+    """(header comment, entries) of a catalog of comment, reference, flag, ``msgid`` and ``msgstr``
+    lines in any order polib accepts, else None."""
+    header = ""
     entries: list[polib.POEntry] = []
     entry = polib.POEntry(linenum=0)
     state = "st"
@@ -77,7 +219,7 @@ def read(text: str, *, wrapwidth: int) -> polib.POFile | None:
                 entry.msgstr += _unescape(token[1:-1])
             continue
         if symbol == "tc" and state in ("st", "he"):
-            po.header = (po.header + "\n" if po.header != "" else "") + token[2:]
+            header = (header + "\n" if header != "" else "") + token[2:]
             state = "he"
             continue
         if state == "ms" and symbol != "ms":
@@ -108,22 +250,4 @@ def read(text: str, *, wrapwidth: int) -> polib.POFile | None:
         state = symbol
     if tokens and not tokens[0].startswith("#"):
         entries.append(entry)
-    seen: set[str] = set()
-    for e in entries:  # what check_for_duplicates would refuse: polib says which
-        if e.msgid in seen:
-            return None
-        seen.add(e.msgid)
-    header = next((e for e in entries if e.msgid == ""), None)
-    if header is not None:
-        entries.remove(header)
-        po.metadata_is_fuzzy = header.flags
-        key = None
-        for msg in header.msgstr.splitlines():
-            try:
-                key, val = msg.split(":", 1)
-                po.metadata[key] = val.strip()
-            except (ValueError, KeyError):
-                if key is not None:
-                    po.metadata[key] += "\n" + msg.strip()
-    list.extend(po, entries)
-    return po
+    return header, entries

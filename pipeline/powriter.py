@@ -2,12 +2,12 @@
 
 Rendering catalogs with polib was the largest single cost of extract and update on a corpus:
 polib wraps and escapes every field through ``textwrap`` even when nothing needs wrapping. This
-writer follows polib 1.2's rules and takes shortcuts only where the result is known: a field
-without special characters that fits on its line, or one too long for its line that
-``textwrap`` cannot break (no space and no hyphen: typical of Chinese and Japanese sentences,
-which then go on one line after ``msgid ""``). Every other field, and every entry with a
-context, plural forms or wrapping disabled, is written by polib itself.
-"""
+writer follows polib 1.2's rules and takes shortcuts only where the result is known: comments,
+references and fields without special characters that fit on their lines; longer references
+and fields whose only whitespace is spaces and that have no hyphen textwrap would break at
+(typical of Chinese and Japanese sentences), wrapped by textwrap's greedy filling written out
+for that case; long comment lines through textwrap, cached. Every other field, and every entry
+with a context, plural forms or wrapping disabled, is written by polib itself."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ import polib
 # or escape it: a field holding one of these is left to polib.
 _SLOW_FIELD_RE = re.compile('[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029\\\\\t\b"]')
 _SPACES_RE = re.compile("( +)")
+_OTHER_SPACE_RE = re.compile(r"[^\S ]")  # whitespace that textwrap sees differently (or not at all)
 
 
 def render(po: polib.POFile) -> str:
@@ -43,57 +44,94 @@ def render(po: polib.POFile) -> str:
 
 
 def _entry(e: polib.POEntry, width: int) -> str:
-    """``e.__unicode__(width)`` (polib's POEntry and its _BaseEntry part)."""
+    """``e.__unicode__(width)`` (polib's POEntry and its _BaseEntry part): lines ending in a newline."""
     if (e.msgctxt is not None or e.msgid_plural or e.msgstr_plural or e.previous_msgctxt is not None
             or e.previous_msgid_plural is not None):
         return e.__unicode__(width)
-    ret: list[str] = []
+    obsolete = e.obsolete
+    out: list[str] = []
     if e.tcomment:
-        for comment in e.tcomment.split("\n"):
-            ret += _comment(comment, "# ", width)
-    if e.comment and not e.obsolete:
-        for comment in e.comment.split("\n"):
-            ret += _comment(comment, "#. ", width)
-    if e.occurrences and not e.obsolete:
-        filestr = " ".join(f"{f}:{n}" if n else f for f, n in e.occurrences)
-        if len(filestr) + 3 > width:
-            ret += [line.replace("*", "-") for line in textwrap.wrap(
-                filestr.replace("-", "*"), width, initial_indent="#: ", subsequent_indent="#: ",
-                break_long_words=False)]
-        else:
-            ret.append("#: " + filestr)
+        out.append(_comments(e.tcomment, "# ", width))
+    if e.comment and not obsolete:
+        out.append(_comments(e.comment, "#. ", width))
+    if e.occurrences and not obsolete:
+        out.append(_references(e.occurrences, width))
     if e.flags:
-        ret.append("#, " + ", ".join(e.flags))
-    delflag = "#~ " if e.obsolete else ""
+        out.append(f"#, {', '.join(e.flags)}\n")
+    delflag = "#~ " if obsolete else ""
     if e.previous_msgid is not None:
-        ret += _field(e, "previous_msgid", "#~| " if e.obsolete else "#| ", e.previous_msgid, width)
-    ret += _field(e, "msgid", delflag, e.msgid, width)
-    ret += _field(e, "msgstr", delflag, e.msgstr, width)
-    ret.append("")
-    return "\n".join(ret)
+        out.append(_field(e, "previous_msgid", "#~| " if obsolete else "#| ", e.previous_msgid, width))
+    out.append(_field(e, "msgid", delflag, e.msgid, width))
+    out.append(_field(e, "msgstr", delflag, e.msgstr, width) if e.msgstr else f'{delflag}msgstr ""\n')
+    return "".join(out)
+
+
+def _comments(text: str, prefix: str, width: int) -> str:
+    """The lines of a comment, each wrapped on its own."""
+    if len(text) + len(prefix) <= width:  # then no line of it is too long
+        return prefix + text.replace("\n", "\n" + prefix) + "\n"
+    return "".join(_comment(comment, prefix, width) for comment in text.split("\n"))
 
 
 @lru_cache(maxsize=4096)
-def _comment(comment: str, prefix: str, width: int) -> tuple[str, ...]:
+def _comment(comment: str, prefix: str, width: int) -> str:
     """The lines of one comment line (contexts and notes repeat: cached)."""
     if len(comment) + len(prefix) > width:
-        return tuple(textwrap.wrap(comment, width, initial_indent=prefix, subsequent_indent=prefix,
-                                   break_long_words=False))
-    return (prefix + comment,)
+        return "".join(line + "\n" for line in textwrap.wrap(
+            comment, width, initial_indent=prefix, subsequent_indent=prefix, break_long_words=False))
+    return prefix + comment + "\n"
 
 
-def _field(e: polib.POEntry, name: str, delflag: str, value: str, width: int) -> list[str]:
-    """``e._str_field(name, delflag, "", value, width)``."""
+def _references(occurrences: list[tuple[str, str]], width: int) -> str:
+    """The ``#:`` lines."""
+    filestr = " ".join([f"{f}:{n}" if n else f for f, n in occurrences])
+    if len(filestr) + 3 <= width:
+        return f"#: {filestr}\n"
+    if _OTHER_SPACE_RE.search(filestr):
+        # polib hides hyphens from textwrap as "*" (and so turns a "*" into a hyphen).
+        lines = textwrap.wrap(filestr.replace("-", "*"), width, initial_indent="#: ",
+                              subsequent_indent="#: ", break_long_words=False)
+    else:
+        lines = _wrap_words(filestr, width - 3)
+    return "".join(f"{line}\n" for line in lines).replace("*", "-")
+
+
+def _wrap_words(text: str, width: int) -> list[str]:
+    """``textwrap.wrap(text, width + 3, initial_indent="#: ", subsequent_indent="#: ",
+    break_long_words=False)`` for a text whose only whitespace is spaces, hyphens not breaking:
+    textwrap's chunks are then the runs of spaces and of other characters, and its greedy
+    filling, dropping spaces at the ends of lines, is this."""
+    chunks = [c for c in _SPACES_RE.split(text) if c]
+    chunks.reverse()
+    lines: list[str] = []
+    while chunks:
+        if lines and chunks[-1][0] == " ":
+            chunks.pop()
+        line, size = [], 0
+        while chunks and size + len(chunks[-1]) <= width:
+            size += len(chunks[-1])
+            line.append(chunks.pop())
+        if not line and chunks:  # a word longer than the line goes on a line of its own
+            line.append(chunks.pop())
+        if line and line[-1][0] == " ":
+            line.pop()
+        if line:
+            lines.append("#: " + "".join(line))
+    return lines
+
+
+def _field(e: polib.POEntry, name: str, delflag: str, value: str, width: int) -> str:
+    """``e._str_field(name, delflag, "", value, width)``, lines ending in a newline."""
     if _SLOW_FIELD_RE.search(value):
-        return e._str_field(name, delflag, "", value, width)
+        return "".join(f"{line}\n" for line in e._str_field(name, delflag, "", value, width))
     fits = len(value) <= width - len(name) - 3  # polib counts "previous_" in too
     if not fits and "-" in value:
-        return e._str_field(name, delflag, "", value, width)
+        return "".join(f"{line}\n" for line in e._str_field(name, delflag, "", value, width))
     if name.startswith("previous_"):
         name = name[9:]
     if fits:
-        return [f'{delflag}{name} "{value}"']
-    return [f'{delflag}{name} ""'] + [f'{delflag}"{line}"' for line in _wrap(value, width - 2)]
+        return f'{delflag}{name} "{value}"\n'
+    return f'{delflag}{name} ""\n' + "".join(f'{delflag}"{line}"\n' for line in _wrap(value, width - 2))
 
 
 def _wrap(text: str, width: int) -> list[str]:

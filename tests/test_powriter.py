@@ -83,3 +83,16 @@ def test_lengths_around_the_line_width(fill):
                                 occurrences=[("source/a.html", str(n))] * (n // 20)))
         po.append(polib.POEntry(msgid=text + "!", msgstr=text, previous_msgid=text, obsolete=True))
     assert powriter.render(po) == po.__unicode__()
+
+
+@settings(max_examples=300, deadline=None)
+@given(occurrences=st.lists(st.tuples(
+    st.lists(st.sampled_from(["source/", "a", "long-name-", "x" * 40, "*", " ", ":", "é", "\u3000", "\t", "-"]),
+             max_size=6).map("".join),
+    st.sampled_from(["", "1", "12345"])), max_size=12), width=st.sampled_from([78, 40, 30]))
+def test_references(occurrences, width):
+    """References wrap as polib wraps them (through textwrap, hyphens kept whole, "*" read as "-")."""
+    po = polib.POFile(wrapwidth=width)
+    po.append(polib.POEntry(msgid="a", occurrences=occurrences))
+    po.append(polib.POEntry(msgid="b", occurrences=occurrences, obsolete=True, msgstr="x"))
+    assert powriter.render(po) == po.__unicode__()

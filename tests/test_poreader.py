@@ -1,0 +1,171 @@
+"""The fast catalog reader gives exactly what polib reads: on catalogs the writer wrote from random
+entries (hypothesis) and on hand-written layouts at the edges of its fast path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polib
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from pipeline import catalog, poreader, powriter
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _snapshot(po) -> tuple:
+    return (po.header, po.metadata, po.metadata_is_fuzzy, po.wrapwidth, po.encoding, po.fpath,
+            [sorted(vars(e).items()) for e in po])
+
+
+def _polib(text: str) -> polib.POFile | None:
+    """What polib reads (lines end at "\\n" only, as in catalog.parse), None when it refuses."""
+    try:
+        return polib.pofile(catalog._POText(text), wrapwidth=catalog.WRAP, check_for_duplicates=True)
+    except (OSError, ValueError):
+        return None
+
+
+def _same_as_polib(text: str) -> bool:
+    """poreader reads ``text`` as polib does (or leaves it to polib); True when its fast path read it."""
+    text = catalog._POText(text)
+    fast = poreader.read_as_written(text, wrapwidth=catalog.WRAP)
+    got = poreader.read(text, wrapwidth=catalog.WRAP)
+    want = _polib(text)
+    if fast is not None:
+        assert want is not None, text
+        assert _snapshot(fast) == _snapshot(want), text
+        catalog._check_lines(text, "x")  # what the fast path reads needs no syntax check
+    if got is not None:
+        assert want is not None, text
+        assert _snapshot(got) == _snapshot(want), text
+    return fast is not None
+
+
+_PIECES = st.sampled_from(["国家移民管理局", "打击", " ", "  ", "-", "a", "word", "<1>", "</1>", "\\", '"', "\\n",
+                           "\n", "\t", "\r", "\v", "\f", "\b", "\x1c", "\u2028", "\u2029", "\x85", "\u3000",
+                           "\xa0", "é", "。", ":", "#", "#~ ", '"\n"', "msgid"])
+_TEXT = st.lists(_PIECES, max_size=30).map("".join)
+_PLAIN_COMMENT = st.lists(st.sampled_from(["<p> in ", '"', "标题", " ", "-", "x" * 30, "Placeholder <1> = <a>",
+                                           "#", ",", ":", "~", "|", "\\"]), max_size=10).map("".join)
+_COMMENT = st.one_of(_PLAIN_COMMENT, _PLAIN_COMMENT, st.lists(st.sampled_from(
+    ["<p> in ", " ", "\t", "\u3000", "\u2028", "\x85", "#", ",", ":", "~", "|"]), max_size=6).map("".join))
+
+
+@st.composite
+def _entries(draw):
+    entry = polib.POEntry(
+        msgid=draw(_TEXT), msgstr=draw(_TEXT),
+        comment="\n".join(draw(st.lists(_COMMENT, max_size=3))),
+        tcomment="\n".join(draw(st.lists(_COMMENT, max_size=3))),
+        occurrences=[(draw(st.sampled_from(["source/a.html", "b c.html", "x*y-z.html", "", "a:b"])),
+                      str(draw(st.integers(0, 99))) if draw(st.booleans()) else "")
+                     for _ in range(draw(st.integers(0, 8)))],
+        flags=draw(st.lists(st.sampled_from(["fuzzy", "python-format", " odd ", ""]), max_size=3)),
+        obsolete=draw(st.booleans()))
+    if draw(st.booleans()):
+        entry.previous_msgid = draw(_TEXT)
+    if draw(st.integers(0, 29)) == 0:  # polib reads these (rare: most catalogs take the fast path)
+        entry.msgctxt = draw(_TEXT)
+    if draw(st.integers(0, 29)) == 0:
+        entry.msgid_plural, entry.msgstr_plural = draw(_TEXT), {0: draw(_TEXT), 1: ""}
+    return entry
+
+
+@settings(max_examples=400, deadline=None)
+@given(entries=st.lists(_entries(), max_size=5), header=st.one_of(st.just("Template"), _COMMENT), fuzzy=st.booleans(),
+       width=st.sampled_from([78, 78, 40, 0]))
+def test_written_catalogs(entries, header, fuzzy, width):
+    po = polib.POFile(wrapwidth=width)
+    po.header = header
+    po.metadata = {"Project-Id-Version": "doc", "Content-Type": "text/plain; charset=UTF-8"}
+    po.metadata_is_fuzzy = fuzzy
+    po.extend(entries)
+    _same_as_polib(powriter.render(po))
+
+
+_LINE = _PLAIN_COMMENT.map(str.rstrip)
+
+
+@st.composite
+def _plain_entries(draw):
+    """Entries that polib writes in the layout of the fast path, with any message text."""
+    obsolete = draw(st.booleans())
+    return polib.POEntry(
+        msgid=draw(_TEXT), msgstr=draw(_TEXT), obsolete=obsolete,
+        comment="\n".join(draw(st.lists(_LINE.filter(bool), max_size=3))),
+        tcomment="\n".join(draw(st.lists(_LINE, max_size=3))),
+        occurrences=[(draw(st.sampled_from(["source/a.html", "b c.html", "x*y-z.html", "a:b", "long-" * 20])),
+                      str(draw(st.integers(0, 99))) if draw(st.booleans()) else "")
+                     for _ in range(draw(st.integers(0, 8)))],
+        flags=draw(st.lists(st.sampled_from(["fuzzy", "python-format", "no-wrap"]), max_size=2, unique=True)),
+        previous_msgid=None if obsolete or draw(st.booleans()) else draw(_TEXT))
+
+
+@settings(max_examples=300, deadline=None)
+@given(entries=st.lists(_plain_entries(), max_size=6, unique_by=lambda e: e.msgid),
+       header=st.sampled_from(["", "Template", "Template\n\nmore", "\nx"]), fuzzy=st.booleans())
+def test_written_catalogs_take_the_fast_path(entries, header, fuzzy):
+    po = polib.POFile(wrapwidth=catalog.WRAP)
+    po.header = header
+    po.metadata = {"Project-Id-Version": "doc", "Content-Type": "text/plain; charset=UTF-8"}
+    po.metadata_is_fuzzy = fuzzy
+    po.extend(e for e in entries if e.msgid)
+    assert _same_as_polib(powriter.render(po))
+
+
+_HEAD = 'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+# Layouts at the edges of the fast path: (text, read by the fast path?)
+EDGES = [
+    (_HEAD + '#. a\n#: f.html:1 g.html\n#, fuzzy, c-format\nmsgid "x"\nmsgstr "y"\n', True),
+    (_HEAD + 'msgid ""\n"a "\n"b\\n"\n"\\"c\\\\"\nmsgstr ""\n"d\\t"\n"e"\n', True),
+    ("# header\n#\n# more\n" + _HEAD + '#\n# \n#\n# t\n#\n# \n# u\nmsgid "x"\nmsgstr ""\n', True),
+    (_HEAD + '#  \nmsgid "x"\nmsgstr ""\n', False),
+    (_HEAD + '#. a\n#. \nmsgid "x"\nmsgstr ""\n', False),  # polib drops an empty "#. " line
+    ("#\n# header\n" + _HEAD + '#\n#\n# t\nmsgid "x"\nmsgstr ""\n', True),  # polib drops leading empty lines
+    (_HEAD + '#, fuzzy\n#| msgid "old"\n#| "er"\nmsgid "x"\nmsgstr "y"\n', True),
+    (_HEAD + '# t\n#, fuzzy\n#~ msgid "x"\n#~ "y"\n#~ msgstr "z"\n#~ "w"\n', True),
+    (_HEAD + '#| msgid "old"\n#~ msgid "x"\n#~ msgstr "z"\n', True),
+    (_HEAD + '#, fuzzy\n#~| msgid "old"\n#~ msgid "x"\n#~ msgstr "z"\n', False),  # polib skips "#~|"
+    (_HEAD + 'msgid "x"\nmsgstr "z"\n\n#~ msgid "x"\n#~ msgstr "old"\n', False),  # polib: duplicate
+    (_HEAD + '#~ msgid "x"\n#~ msgstr "old"\n\nmsgid "x"\nmsgstr "z"\n', True),  # but not this way round
+    ('#~ msgid ""\n#~ msgstr "old"\n\n' + _HEAD, True),  # obsolete: not the header
+    (_HEAD + 'msgid "a\u2028b\x85c\x1cd\u2029"\nmsgstr "\u3000e\xa0"\n', True),
+    (_HEAD + '#. a\u2028\nmsgid "x"\nmsgstr ""\n', False),  # polib strips U+2028 off the line
+    (_HEAD + '#. a \nmsgid "x"\nmsgstr ""\n', False),
+    (_HEAD + '#.  a\n#:  f.html:1\t g.html:2\nmsgid "x"\nmsgstr ""\n', True),
+    (_HEAD + '#.\n#:\n#,\nmsgid "x"\nmsgstr ""\n', False),
+    (_HEAD + 'msgid "x"\r\nmsgstr ""\r\n', False),
+    ("\ufeff" + _HEAD + 'msgid "x"\nmsgstr ""\n', False),
+    (_HEAD + 'msgid "x"\nmsgstr ""', True),  # no newline at the end
+    (_HEAD + 'msgid "x"\nmsgstr ""\n\n\n', False),
+    (_HEAD + '\n\nmsgid "x"\nmsgstr ""\n', False),
+    (_HEAD + '#: a\n#. b\nmsgid "x"\nmsgstr ""\n', False),  # comments in another order
+    (_HEAD + 'msgid "x"\nmsgstr ""\n#. trailing\n', False),
+    (_HEAD + 'msgid "x"\nmsgstr ""\n\nmsgid "x"\nmsgstr "dup"\n', False),
+    (_HEAD + 'msgid  "x"\nmsgstr\t"y"\n', False),
+    (_HEAD + 'msgid "a\\qb\\\\"\nmsgstr "\\\\\\""\n', True),  # unknown escape kept, as polib
+    (_HEAD + 'msgctxt "c"\nmsgid "x"\nmsgstr ""\n', False),
+    (_HEAD + 'msgid "x"\nmsgid_plural "xs"\nmsgstr[0] ""\nmsgstr[1] ""\n', False),
+    ("", True),
+    ('msgid "no header"\nmsgstr ""\n', True),
+]
+
+
+@pytest.mark.parametrize("text,fast", EDGES, ids=range(len(EDGES)))
+def test_edges(text, fast):
+    assert _same_as_polib(text) == fast
+
+
+@pytest.mark.parametrize("path", sorted(ROOT.glob("locales/**/*.po")) + sorted(ROOT.glob("locales/*.pot")),
+                         ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_repository_catalogs_take_the_fast_path(path):
+    assert _same_as_polib(path.read_text(encoding="utf-8"))
+
+
+def test_entries_are_polib_entries():
+    e = poreader.new_entry("a", "b", comment="c", occurrences=[("f", "1")], flags=["fuzzy"])
+    want = polib.POEntry(msgid="a", msgstr="b", comment="c", occurrences=[("f", "1")], flags=["fuzzy"])
+    assert type(e) is polib.POEntry and vars(e) == vars(want) and list(vars(e)) == list(vars(want))
+    assert poreader.new_entry().msgstr_plural is not poreader.new_entry().msgstr_plural
