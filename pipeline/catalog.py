@@ -209,13 +209,13 @@ def _fuzzy_pairs(new: list[polib.POEntry], spare: list[polib.POEntry]) -> dict[s
 
 
 _PO_LINE = re.compile(
-    r'^(?:#~\s*)?(?:#\|\s*)?(?:(?:msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)\s+)?"(?:[^"\\]|\\.)*"\s*$')
+    r'^(?:#~\s*\|?\s*)?(?:#\|\s*)?(?:(?:msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)\s+)?"(?:[^"\\]|\\.)*"\s*$')
 
 
 # A whole text of lines that the loop in _check_lines accepts, in the shape nearly every
 # catalog has (one regex over the text instead of a Python loop over its lines). What this
 # does not match, the loop looks at line by line.
-_PLAIN = r'[ \t\r]*(?:#(?![~|])[^\n]*|#[~|][^"\n]*|(?:#~[ \t]*)?(?:#\|[ \t]*)?' \
+_PLAIN = r'[ \t\r]*(?:#(?![~|])[^\n]*|#[~|][^"\n]*|(?:#~[ \t]*\|?[ \t]*)?(?:#\|[ \t]*)?' \
          r'(?:(?:msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)[ \t]+)?"(?:[^"\\\n]|\\.)*")?[ \t\r]*'
 _PLAIN_TEXT = re.compile(rf"(?:{_PLAIN}\n)*(?:{_PLAIN})?")
 

@@ -58,3 +58,24 @@ def test_plural_forms_come_from_cldr():
     assert catalog.language_metadata("ar")["Plural-Forms"].startswith("nplurals=6;")
     assert catalog.language_metadata("ja")["Plural-Forms"].startswith("nplurals=1;")
     assert catalog.language_metadata("zh-Hant")["Language"] == "zh_Hant"
+
+
+def test_obsolete_entry_with_previous_msgid_reads_back(tmp_path):
+    """A changed (fuzzy, `#|`) sentence later removed is written `#~| msgid …`, as GNU msgmerge
+    does; loading that catalog again must work and keep the translation."""
+    def pot(*ids):
+        p = polib.POFile()
+        p.metadata = {"Content-Type": "text/plain; charset=UTF-8"}
+        for i in ids:
+            p.append(polib.POEntry(msgid=i))
+        return p
+
+    po = pot("你好世界。")
+    po[0].msgstr = "Hello world."
+    changed, _ = catalog.merge(po, pot("你好世界！"), lang="en")
+    gone, _ = catalog.merge(changed, pot("完全不同的句子。"), lang="en")
+    path = tmp_path / "x.po"
+    path.write_text(catalog.render(gone), encoding="utf-8")
+    assert "#~| msgid" in path.read_text(encoding="utf-8")
+    again = catalog.load(path, "x.po")
+    assert [e.msgstr for e in again.obsolete_entries()] == ["Hello world."]
