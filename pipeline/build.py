@@ -8,13 +8,15 @@ is not published. Everything is rendered in memory first and only changed files 
 
 from __future__ import annotations
 
+import copy
 import functools
 import http.server
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 
+import lxml.etree as etree
 import polib
 
 from . import catalog, document, extract, incremental, page
@@ -30,7 +32,10 @@ UNREVIEWED_STATES = frozenset({"machine", "fuzzy", "changed"})
 # Attributes holding a URL that is relative to the source document. Editions sit one folder
 # deeper (site/<lang>/), so such URLs get "../" and the files they name are copied to site/.
 URL_ATTRS = ("src", "href", "poster", "data")
+# Only the elements that have one of them: most elements of a page have none.
+URL_ELEMENTS = etree.XPath("//*[" + " or ".join(f"@{a}" for a in URL_ATTRS) + "]")
 ABSOLUTE_URL_RE = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.-]*:|/|#|\?)")
+QUERY_OR_FRAGMENT_RE = re.compile(r"[?#]")
 
 
 @dataclass
@@ -215,7 +220,8 @@ def _build_doc(job) -> dict:
     msgids = {s.msgid for u in units for s in u.sentences}
     title = tree.find(".//title")
     title = text_of(title) if title is not None else doc
-    spare = (tree, units)  # parsed and walked once: the first translated edition takes them
+    # URLs are rebased once: every edition of the document starts from this tree.
+    assets = sorted(_rebase(tree, s.docs))
     messages: list[tuple[str, str]] = []
     plans: dict[str, Plan] = {}
     for lang in s.targets:
@@ -237,34 +243,48 @@ def _build_doc(job) -> dict:
                                    f"{what} < {s.threshold:g} % threshold"))
         plans[lang] = plan
     editions = (s.source_lang,) + tuple(l for l in s.targets if plans[l].published)
-    assets: dict[str, None] = {}
     outputs = []
     for lang in editions:
         plan = plans.get(lang)
-        if plan is not None and spare:
-            (tree, units), spare = spare, None
-        else:
-            tree, units = document.parse(data, rel), None
-        assets.update(dict.fromkeys(sorted(_rebase(tree, s.docs))))
+        # The last edition takes the parsed and walked tree itself; every other one takes a
+        # copy made before that tree is changed (copying is far cheaper than parsing again).
+        edition = tree if lang == editions[-1] else copy.deepcopy(tree)
         counts = {"unreviewed": 0}
         if plan is not None:
-            counts = translate(tree, plan.translations, lang=lang, source_lang=s.source_lang,
+            counts = translate(edition, plan.translations, lang=lang, source_lang=s.source_lang,
                                rtl=page.direction(lang) == "rtl",
-                               source_rtl=page.direction(s.source_lang) == "rtl", units=units)
-        page.decorate(tree, page.Page(doc, lang, editions, s.source_lang, s.base_url,
-                                      notice=counts["unreviewed"] > 0))
-        blob = serialize(tree)
+                               source_rtl=page.direction(s.source_lang) == "rtl",
+                               units=units if edition is tree else _units_of_copy(units, tree, edition))
+        page.decorate(edition, page.Page(doc, lang, editions, s.source_lang, s.base_url,
+                                         notice=counts["unreviewed"] > 0))
+        blob = serialize(edition)
         out = cfg.site / page.path(lang, doc)
-        if incremental.file_hash(out) == incremental.digest(blob):
-            outputs.append((lang, None, incremental.digest(blob)))
+        blob_hash = incremental.digest(blob)
+        if incremental.file_hash(out) == blob_hash:
+            outputs.append((lang, None, blob_hash))
         else:
             outputs.append((lang, *s.staging.write(out, blob, cfg.rel(out))))
     cells = [(l, 100.0, True) if l == s.source_lang else
              (l, plans[l].percent(include_unreviewed=s.include_unreviewed), plans[l].published)
              for l in (s.source_lang,) + s.targets]
     return {"doc": doc, "title": title, "cells": cells,
-            "editions": list(editions), "assets": list(assets), "messages": messages,
+            "editions": list(editions), "assets": assets, "messages": messages,
             "outputs": outputs}
+
+
+def _units_of_copy(units: list[document.Unit], tree, twin_tree) -> list[document.Unit]:
+    """``units`` of ``tree`` pointed at the same places in ``twin_tree``, a deep copy of it.
+
+    A copy has the same nodes in the same order, so pairing the two trees' nodes in document
+    order pairs each node with its twin; that is several times cheaper than walking the copy.
+    """
+    twin = dict(zip(tree.iter(), twin_tree.iter()))
+    return [replace(
+                u, element=twin[u.element], prev=None if u.prev is None else twin[u.prev],
+                children=[twin[c] for c in u.children],
+                sentences=[replace(s, elements={n: twin[e] for n, e in s.elements.items()})
+                           for s in u.sentences])
+            for u in units]
 
 
 def _rebase(tree, docs: set[str]) -> set[str]:
@@ -274,14 +294,12 @@ def _rebase(tree, docs: set[str]) -> set[str]:
     the same language folder.
     """
     assets = set()
-    for el in tree.getroot().iter():
-        if not isinstance(el.tag, str):
-            continue
+    for el in URL_ELEMENTS(tree):
         for attr in URL_ATTRS:
             url = (el.get(attr) or "").strip()
             if not url or ABSOLUTE_URL_RE.match(url):
                 continue
-            target = re.split(r"[?#]", url, maxsplit=1)[0]
+            target = QUERY_OR_FRAGMENT_RE.split(url, maxsplit=1)[0]
             if target.endswith(".html") and target[:-5] in docs:
                 continue
             el.set(attr, "../" + url)

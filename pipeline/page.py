@@ -4,6 +4,7 @@ and the site-wide pages (index, sitemap). Language facts come from CLDR through 
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
@@ -31,26 +32,35 @@ UI = {
     "zh-Hant": ("語言", "本版本包含尚未審校的機器翻譯。"),
 }
 # Elements the build generates; removed from the source first so a page never has two.
-GENERATED_XPATH = ("//link[@rel='canonical' or @rel='alternate' or @rel='stylesheet']"
-                   " | //meta[starts-with(@property, 'og:locale') or @property='og:url']"
-                   " | //script[@type='application/ld+json']")
+# The XPath expressions are compiled once: every edition of every document runs them.
+GENERATED_XPATH = etree.XPath("//link[@rel='canonical' or @rel='alternate' or @rel='stylesheet']"
+                              " | //meta[starts-with(@property, 'og:locale') or @property='og:url']"
+                              " | //script[@type='application/ld+json']")
+ICON_XPATH = etree.XPath("link[contains(concat(' ', normalize-space(@rel), ' '), ' icon ')]")
+FAQ_XPATH = etree.XPath("//dl[contains(concat(' ', normalize-space(@class), ' '), ' faq ')]")
 
 
+# The language facts below are asked for several times per edition and never change while
+# the program runs; Babel parses the locale again on every call, so each answer is kept.
+@functools.cache
 def locale(lang: str) -> Locale:
     return Locale.parse(po_dir_name(lang))
 
 
+@functools.cache
 def direction(lang: str) -> str:
     """"rtl" or "ltr", from CLDR's character order."""
     return "rtl" if locale(lang).character_order == "right-to-left" else "ltr"
 
 
+@functools.cache
 def language_name(lang: str) -> str:
     """The language's name in itself, capitalised as a menu item: "Français", "العربية"."""
     name = locale(lang).display_name or lang
     return name[:1].upper() + name[1:]
 
 
+@functools.cache
 def og_locale(lang: str) -> str:
     """Open Graph's language_TERRITORY form, from CLDR's likely subtags: zh-Hant -> zh_TW."""
     loc = locale(lang)
@@ -93,7 +103,7 @@ class Page:
 def decorate(tree: etree._ElementTree, page: Page) -> None:
     """Add the publication furniture to a translated tree, in place."""
     root = tree.getroot()
-    for el in root.xpath(GENERATED_XPATH):
+    for el in GENERATED_XPATH(root):
         _drop(el)
     root.set("lang", page.lang)
     root.set("dir", direction(page.lang))
@@ -103,7 +113,7 @@ def decorate(tree: etree._ElementTree, page: Page) -> None:
     if head.find("meta[@name='viewport']") is None:
         _insert(head, 1, _el(head, "meta", name="viewport", content="width=device-width, initial-scale=1"))
     added = [_el(head, "link", rel="stylesheet", href="../" + STYLESHEET)]
-    if not head.xpath("link[contains(concat(' ', normalize-space(@rel), ' '), ' icon ')]"):
+    if not ICON_XPATH(head):
         added.append(_el(head, "link", rel="icon", href="../" + ICON, type="image/svg+xml"))
     added += [
              _el(head, "link", rel="canonical", href=page.url(page.lang))]
@@ -161,7 +171,7 @@ def json_ld(root: etree._Element, page: Page) -> str:
             article["workTranslation"] = others
     graph = [article]
     qa = []
-    for dl in root.xpath("//dl[contains(concat(' ', normalize-space(@class), ' '), ' faq ')]"):
+    for dl in FAQ_XPATH(root):
         question = None
         for el in dl.iter("dt", "dd"):
             if el.tag == "dt":
