@@ -107,7 +107,13 @@ def decorate(tree: etree._ElementTree, page: Page) -> None:
         _drop(el)
     root.set("lang", page.lang)
     root.set("dir", direction(page.lang))
+    # A source may be a bare fragment (<p>…</p>): the parser then makes no <head> or <body>.
     head, body = root.find("head"), root.find("body")
+    if head is None:
+        head = root.makeelement("head", {})
+        root.insert(0, head)
+    if body is None:
+        body = etree.SubElement(root, "body")
     if head.find("meta[@charset]") is None:
         _insert(head, 0, _el(head, "meta", charset="utf-8"))
     if head.find("meta[@name='viewport']") is None:

@@ -372,3 +372,18 @@ def test_serve_previews_the_site(mini):
         server.shutdown()
         server.server_close()
     assert server.server_address[0] == "127.0.0.1"
+
+
+@pytest.mark.parametrize("source", ["<p>边境安全很重要。</p>\n", "<title>只有标题</title>\n"],
+                         ids=["no-head", "no-body"])
+def test_bare_fragment_source_gets_head_and_body(mini, source):
+    """A source without <head> or <body> (a bare fragment) is published, not a traceback."""
+    (mini / "source" / "mini.html").write_text(source, encoding="utf-8")
+    write_po(mini, "fr", {"边境安全很重要。": "La sécurité des frontières est importante."})
+    run(mini, threshold=0)
+    for lang in ("zh-Hans", "fr"):
+        root = page(mini, lang)
+        assert root.find("head/link[@rel='canonical']") is not None
+        assert root.find("body") is not None
+    if "<p>" in source:
+        assert norm(page(mini, "fr").find("body/p")) == "La sécurité des frontières est importante."
