@@ -25,7 +25,7 @@ from .edition import Translation, serialize, text_of, translate, translation_pro
 from .errors import ConfigError, PipelineError
 from .files import read_bytes, write_atomic
 from .segment import Result
-from .update import po_path
+from .update import catalog_dir, po_path
 
 # States whose msgstr may be shown: reviewed always, the others only with include_unreviewed.
 UNREVIEWED_STATES = frozenset({"machine", "fuzzy", "changed"})
@@ -102,26 +102,27 @@ def build(cfg: Config, *, langs: tuple[str, ...] = (), include_unreviewed: bool 
     with incremental.Staging(cfg) as staging:
         settings = _Settings(targets, include_unreviewed, threshold, source_lang, base_url, docs, staging)
         jobs = []
+        po_dirs = {lang: catalog_dir(cfg, lang) for lang in targets}  # po_path(), each folder worked out once
         for src in srcs:
-            key = _key(cfg, src, settings)
-            rec = state.fresh(site / page.path(source_lang, src.stem), key)
-            if rec and all(state.fresh(site / page.path(l, src.stem), key) for l in rec["editions"][1:]):
-                jobs.append((key, rec))
-            else:
-                jobs.append((key, (cfg, src, settings)))
+            key = _key(cfg, state, src, settings, [po_dirs[lang] / f"{src.stem}.po" for lang in targets])
+            # The source edition's record lists the document's other editions.
+            recs = [state.fresh(site / page.path(source_lang, src.stem), key)]
+            if recs[0]:
+                recs += [state.fresh(site / page.path(l, src.stem), key) for l in recs[0]["editions"][1:]]
+            jobs.append((key, _replay(recs) if all(recs) else (cfg, src, settings)))
         todo = [job for _, job in jobs if isinstance(job, tuple)]
         done = iter(incremental.run(_build_doc, todo, jobs=cfg.jobs))
-        built = [(key, next(done) if isinstance(job, tuple) else _replay(cfg, state, job, site))
-                 for key, job in jobs]
+        # (inputs key, what _build_doc returned, whether that was replayed from the records)
+        built = [(key, job, True) if isinstance(job, dict) else (key, next(done), False) for key, job in jobs]
 
-        messages = [m for _, d in built for m in d["messages"]]
+        messages = [m for _, d, _ in built for m in d["messages"]]
         order = {lang: i for i, lang in enumerate(targets)}
         messages.sort(key=lambda m: order[m[0]])  # language by language, as before
         result.messages.extend(text for _, text in messages)
         # Output -> a staged file, "" (edition unchanged), "asset" (copied) or "made" (below).
         outputs: dict[Path, str] = {}
         rows, sitemap_entries = [], []
-        for key, d in built:
+        for key, d, replayed in built:
             for asset in d["assets"]:
                 if (cfg.source / asset).is_file():
                     outputs.setdefault(site / asset, "asset")
@@ -129,9 +130,10 @@ def build(cfg: Config, *, langs: tuple[str, ...] = (), include_unreviewed: bool 
                 out = site / page.path(lang, d["doc"])
                 outputs[out] = staged or ""
                 if staged:
-                    staging.add(staged, out)
-                details = {k: v for k, v in d.items() if k != "outputs"} if lang == source_lang else {}
-                state.record(out, key, out_hash, **details)
+                    staging.add(staged, out, out_hash)
+                if not replayed:  # else its record is already this one
+                    details = {k: v for k, v in d.items() if k != "outputs"} if lang == source_lang else {}
+                    state.record(out, key, out_hash, **details)
                 result.add("editions")
             rows.append(page.Row(d["doc"], d["title"], tuple(tuple(c) for c in d["cells"])))
             sitemap_entries.append((d["doc"], tuple(d["editions"])))
@@ -153,17 +155,21 @@ def build(cfg: Config, *, langs: tuple[str, ...] = (), include_unreviewed: bool 
         for out, how in outputs.items():
             rel = cfg.rel(out)
             if how == "made":
-                changed = write_atomic(out, made[out], rel)
+                # Staged like the editions, so that the next run knows their signatures.
+                made_hash = incremental.digest(made[out])
+                changed = state.hash(out) != made_hash
+                if changed:
+                    staging.add(staging.write(out, made[out], rel)[0], out, made_hash)
                 if out in renders:
-                    state.record(out, listing, incremental.digest(made[out]))
+                    state.record(out, listing, made_hash)
             elif how == "asset":
                 src = cfg.source / out.relative_to(site)
                 changed = write_atomic(out, read_bytes(src, cfg.rel(src)), rel)
             else:
                 changed = bool(how)
             (result.written if changed else result.unchanged).append(rel)
-        staging.commit()
-    _remove_stale(cfg, [d["doc"] for _, d in built], set(outputs), source_lang, result)
+        staging.commit(state)
+    _remove_stale(cfg, [d["doc"] for _, d, _ in built], set(outputs), source_lang, result)
     state.save()
     result.add("unchanged", len(result.unchanged))
     return result
@@ -189,21 +195,22 @@ class _Settings:
             self.base_url, sorted(self.docs))))
 
 
-def _key(cfg: Config, src: Path, s: _Settings) -> str:
-    """Hash of everything the editions of one document are made from."""
+def _key(cfg: Config, state: incremental.State, src: Path, s: _Settings, po_files: list[Path]) -> str:
+    """Hash of everything the editions of one document are made from (``po_files``: its
+    catalogs, one per target language)."""
     rel = cfg.rel(src)
-    parts = [s.key, rel, read_bytes(src, rel)]
-    for lang in s.targets:
-        po_file = po_path(cfg, lang, src.stem)
-        parts.append(read_bytes(po_file, cfg.rel(po_file)) if po_file.exists() else "(none)")
+    parts = [s.key, rel, state.hash(src, rel)]
+    for po_file in po_files:
+        po_hash = state.hash(po_file, cfg.rel(po_file), missing_ok=True)
+        parts.append("(none)" if po_hash is None else po_hash)
     return incremental.digest("editions", *parts)
 
 
-def _replay(cfg: Config, state: incremental.State, rec: dict, site: Path) -> dict:
-    """What :func:`_build_doc` returned for an unchanged document, from its record."""
-    outs = [(lang, None, state.records[cfg.rel(site / page.path(lang, rec["doc"]))]["out"])
-            for lang in rec["editions"]]
-    return {**{k: v for k, v in rec.items() if k not in ("in", "out")}, "outputs": outs}
+def _replay(recs: list[dict]) -> dict:
+    """What :func:`_build_doc` returned for an unchanged document, from the records of its
+    editions (the source edition's first: it holds the details)."""
+    details = {k: v for k, v in recs[0].items() if k not in ("in", "out")}
+    return {**details, "outputs": [(lang, None, rec["out"]) for lang, rec in zip(details["editions"], recs)]}
 
 
 def _build_doc(job) -> dict:
@@ -312,9 +319,10 @@ def _rebase(tree, docs: set[str]) -> set[str]:
 def _remove_stale(cfg: Config, docs: list[str], written: set[Path], source_lang: str,
                   result: Result) -> None:
     """Remove editions of configured languages that this build did not publish."""
+    site = cfg.site
     for lang in {source_lang, *(bcp47(l) for l in cfg.target_languages)}:
         for doc in docs:
-            out = cfg.site / page.path(lang, doc)
+            out = site / page.path(lang, doc)
             if out not in written and out.is_file():
                 try:
                     out.unlink()

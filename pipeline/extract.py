@@ -58,7 +58,7 @@ def extract(cfg: Config) -> Result:
     docs = []
     for src in source_documents(cfg):
         rel, out = cfg.rel(src), pot_path(cfg, src.stem)
-        docs.append((src, out, state.fresh(out, _key(rel, read_bytes(src, rel)))))
+        docs.append((src, out, state.fresh(out, _key_of(rel, state.hash(src, rel)))))
     with incremental.Staging(cfg) as staging:
         todo = [(cfg, src, out, staging) for src, out, rec in docs if rec is None]
         done = iter(incremental.run(_extract_one, todo, jobs=cfg.jobs))
@@ -67,7 +67,7 @@ def extract(cfg: Config) -> Result:
             if rec is None:
                 key, staged, out_hash, entries = next(done)
                 if staged:
-                    staging.add(staged, out)
+                    staging.add(staged, out, out_hash)
                 (result.written if staged else result.unchanged).append(rel)
                 state.record(out, key, out_hash, entries=entries)
             else:
@@ -77,14 +77,19 @@ def extract(cfg: Config) -> Result:
                 result.messages.append(f"{cfg.rel(src)}: no translatable text")
             result.add("entries", entries)
             result.add("documents")
-        staging.commit()
+        staging.commit(state)
     state.save()
     return result
 
 
 def _key(rel: str, data: bytes) -> str:
     """What a template depends on: the source bytes, its path (in references) and the code."""
-    return incremental.digest("pot", incremental.code_version(), rel, data)
+    return _key_of(rel, incremental.digest(data))
+
+
+def _key_of(rel: str, source_hash: str) -> str:
+    """:func:`_key` from the hash of the source bytes (:meth:`incremental.State.hash`)."""
+    return incremental.digest("pot", incremental.code_version(), rel, source_hash)
 
 
 def _extract_one(job) -> tuple[str, str | None, str | None, int]:

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import errno
 import fcntl
-import glob
+import itertools
 import os
-import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterable
 
 from .errors import LockError, PipelineError
-
-_UMASK = os.umask(0o022)
-os.umask(_UMASK)
 
 
 def read_bytes(path: Path, where: str) -> bytes:
@@ -64,42 +61,52 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
-def remove_stale_temps(folder: Path, name: str) -> None:
-    """Remove ``.<name>.<pid>.*.tmp`` files left in ``folder`` by runs that were killed.
+def remove_stale_temps(folder: Path, names: str | Iterable[str]) -> None:
+    """Remove ``.<name>.<pid>.<n>.tmp`` files left in ``folder`` by runs that were killed.
 
+    ``names`` is one file name or several (of one folder: it is listed once for all of them).
     Temporary names carry the writer's process id, so a running writer's file is never touched.
     """
+    names = {names} if isinstance(names, str) else set(names)
     try:
-        leftovers = list(Path(folder).glob(f".{glob.escape(name)}.*.tmp"))
+        entries = os.listdir(folder)
     except OSError:
         return
-    for tmp in leftovers:
-        pid = tmp.name[len(name) + 2 :].split(".", 1)[0]
-        if pid.isdigit() and int(pid) != os.getpid() and not pid_alive(int(pid)):
+    for entry in entries:
+        if not (entry.startswith(".") and entry.endswith(".tmp")):
+            continue
+        parts = entry[1:-4].rsplit(".", 2)  # name (may hold dots), pid, counter
+        if len(parts) != 3 or parts[0] not in names or not parts[1].isdigit():
+            continue
+        pid = int(parts[1])
+        if pid != os.getpid() and not pid_alive(pid):
             try:
-                tmp.unlink()
+                os.unlink(os.path.join(folder, entry))
             except OSError:
                 pass
 
 
+# Numbers temporary files: with the process id in the name, unique among live writers.
+_temp_numbers = itertools.count()
+
+
 def write_temp(folder: Path, data: bytes, where: str, *, name: str = "out", sync: bool = True) -> str:
-    """Write ``data`` to a new temporary file in ``folder`` (created); its path.
+    """Write ``data`` to a new file ``.<name>.<pid>.<n>.tmp`` in ``folder`` (created); its path.
 
     Renaming it over the destination afterwards is the atomic step of a write. ``sync=False``
     leaves flushing it to disk (``os.fsync``) to the caller, who must do so before the rename.
     """
     tmp = None
     try:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.{os.getpid()}.", suffix=".tmp")
-        # mkstemp makes the file private (0600); published pages and shared catalogs must
-        # get the usual permissions, as a plain open() would give them.
-        os.fchmod(fd, 0o666 & ~_UMASK)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
+        fd, tmp = _create_temp(os.fspath(folder), name)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
             if sync:
-                f.flush()
-                os.fsync(f.fileno())
+                os.fsync(fd)
+        finally:
+            os.close(fd)
         done, tmp = tmp, None
         return done
     except OSError as e:
@@ -111,6 +118,49 @@ def write_temp(folder: Path, data: bytes, where: str, *, name: str = "out", sync
                 os.unlink(tmp)
             except OSError:
                 pass
+
+
+def _create_temp(folder: str, name: str) -> tuple[int, str]:
+    """Create a new, empty temporary file for ``name`` in ``folder`` (made if missing): (fd, path).
+
+    O_EXCL makes the name ours alone, so a counter is enough to make it (no random names as
+    in mkstemp). A plain open() mode lets the umask give the usual permissions: published pages
+    and shared catalogs must not be private files.
+    """
+    pid, made = os.getpid(), False
+    while True:
+        path = os.path.join(folder, f".{name}.{pid}.{next(_temp_numbers)}.tmp")
+        try:
+            return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666), path
+        except FileExistsError:
+            continue  # a leftover of a killed run whose process id was the same as ours
+        except FileNotFoundError:
+            if made:
+                raise
+            os.makedirs(folder, exist_ok=True)  # (another worker may be making it too)
+            made = True
+
+
+def fs_clock(folder: Path) -> int:
+    """The file system's time now (ns since the epoch), as it stamps files: 0 when unknown.
+
+    Read from a file created (and removed) in ``folder``: the time a write now would give a
+    file there. It can differ from ``time.time_ns()`` (coarse ticks; a file server's clock).
+    """
+    try:
+        fd, path = _create_temp(os.fspath(folder), "clock")
+    except OSError:
+        return 0
+    try:
+        return os.fstat(fd).st_ctime_ns
+    except OSError:
+        return 0
+    finally:
+        os.close(fd)
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
 
 
 @contextmanager

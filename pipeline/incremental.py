@@ -6,6 +6,13 @@ bytes written. A later run skips an output whose inputs hash the same and whose 
 those recorded, so an unchanged document is neither parsed nor rewritten; a lost or corrupt
 state file only costs one full run. Extract, update and build all go through here.
 
+Hashing every input and output again would read the whole project on every run. Like make,
+ninja and git, ``.pipeline-cache/stat.json`` keeps each file's stat signature (modification
+and change times, size, inode) with the hash of its bytes, and a file whose signature did not
+change is not read again. The signatures are local to this copy of the project (inode
+numbers, times), so they live apart from the recorded outputs, which stay byte-identical
+between serial and parallel runs.
+
 Documents are independent, so stages hand them to a process pool; results come back in
 document order and nothing a worker does depends on another, so output bytes never depend on
 ``jobs``. Workers stage their files in a private folder; the parent renames them into place
@@ -19,6 +26,7 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from functools import lru_cache
 from multiprocessing import get_all_start_methods, get_context
@@ -28,10 +36,11 @@ from typing import Callable, Iterable
 from . import __version__
 from .config import Config
 from .errors import PipelineError
-from .files import pid_alive, remove_stale_temps, write_atomic, write_temp
+from .files import fs_clock, pid_alive, read_bytes, remove_stale_temps, write_atomic, write_temp
 
 STATE_FILE = "state.json"
-FORMAT = 1  # bump when the record layout changes: old state files are then ignored
+STAT_FILE = "stat.json"
+FORMAT = 2  # bump when the record layout changes: old state files are then ignored
 
 
 def digest(*parts: bytes | str) -> str:
@@ -63,24 +72,86 @@ def file_hash(path: Path) -> str | None:
 
 
 class State:
-    """The recorded outputs of a project: output path -> inputs hash, output hash, details."""
+    """The recorded outputs of a project (output path -> inputs hash, output hash, details) and
+    the stat signatures of the files hashed so far (path -> "signature hash")."""
 
     def __init__(self, cfg: Config):
         self.cfg = cfg
         self.path = cfg.root / cfg.cache_dir / STATE_FILE
-        self.records: dict[str, dict] = {}
-        self.changed = False
+        self.stat_path = cfg.root / cfg.cache_dir / STAT_FILE
+        # No state yet, or a damaged one: everything is redone (or hashed) and recorded afresh.
+        self.records: dict[str, dict] = _load(self.path, "outputs")
+        self.signatures: dict[str, str] = _load(self.stat_path, "files")
+        self.changed = self.signatures_changed = False
+        self._clock: int | None = None
+
+    def hash(self, path: Path, where: str | None = None, *, missing_ok: bool = False) -> str | None:
+        """``digest()`` of a file's bytes, read only when its stat signature is not the one
+        recorded with its hash.
+
+        A file that cannot be read gives None, or with ``where`` a PipelineError naming
+        ``where`` (as :func:`files.read_bytes`); with ``missing_ok``, a missing file gives None.
+        """
+        return self._hash(path, self.cfg.rel(path), where, missing_ok)
+
+    def _hash(self, path: Path, rel: str, where: str | None, missing_ok: bool = False) -> str | None:
         try:
-            data = json.loads(self.path.read_bytes())
-            if data.get("format") == FORMAT and isinstance(data.get("outputs"), dict):
-                self.records = data["outputs"]
-        except (OSError, ValueError, AttributeError):
-            pass  # no state yet, or a damaged one: everything is redone and recorded afresh
+            st = os.stat(path)
+        except FileNotFoundError:
+            if where is None or missing_ok:
+                return None
+            st = None
+        except OSError:
+            st = None
+        known = self.signatures.get(rel)
+        if st is not None and isinstance(known, str):
+            signature, _, h = known.rpartition(" ")
+            if signature == _signature(st):
+                return h
+        # Racy files (git's "racy clean" problem): time stamps have ticks (coarse kernel
+        # ticks; 2 s on FAT), and a write within the tick of the last change leaves the
+        # signature as it was. So a signature is kept only when the file's last change is
+        # older than a reading of the file system's clock taken before the file is stat'ed
+        # and read: any later write is stamped at that reading or after, which changes the
+        # signature. A file changed too recently is simply hashed again next time. The reading
+        # is the time stamp of a new file in the cache folder, not time.time(): files are
+        # stamped by the file system's clock (its ticks; a file server's clock), which the
+        # project's files are taken to share. (Git compares with its index file's mtime and
+        # so must read racy files again when it writes the index; a reading taken before the
+        # stat needs no second pass.)
+        if self._clock is None:
+            self._clock = fs_clock(self.path.parent)
+            st = _stat(path)  # the signature kept must come after the clock reading
+        if where is None:
+            try:
+                with open(path, "rb") as f:
+                    data = f.read()
+            except OSError:
+                return None
+        else:
+            data = read_bytes(path, where)
+        h = digest(data)
+        settled = st is not None and max(st.st_mtime_ns, st.st_ctime_ns) < self._clock
+        if settled and stat.S_ISREG(st.st_mode):
+            self.remember(path, st, h, rel=rel)
+        return h
+
+    def remember(self, path: Path, st: os.stat_result, h: str, *, rel: str | None = None) -> None:
+        """Record that the file at ``path`` with stat ``st`` holds bytes hashing to ``h``.
+
+        Only for a signature that no later write can leave unchanged (see :meth:`hash`).
+        """
+        rel = self.cfg.rel(path) if rel is None else rel
+        entry = f"{_signature(st)} {h}"
+        if self.signatures.get(rel) != entry:
+            self.signatures[rel] = entry
+            self.signatures_changed = True
 
     def fresh(self, out: Path, key: str) -> dict | None:
         """The record of ``out`` when it was made from inputs hashing to ``key`` and is intact."""
-        rec = self.records.get(self.cfg.rel(out))
-        if rec and rec.get("in") == key and rec.get("out") == file_hash(out):
+        rel = self.cfg.rel(out)
+        rec = self.records.get(rel)
+        if rec and rec.get("in") == key and rec.get("out") == self._hash(out, rel, None):
             return rec
         return None
 
@@ -93,11 +164,43 @@ class State:
             self.changed = True
 
     def save(self) -> None:
-        """Write the state file (atomically) if anything was recorded."""
+        """Write the state file and the signatures (atomically), those that changed."""
+        # Compact ASCII JSON (\u escapes): these files are read on every run (and ASCII text
+        # is read faster), never by hand.
         if self.changed:
             data = {"format": FORMAT, "outputs": dict(sorted(self.records.items()))}
-            write_atomic(self.path, json.dumps(data, ensure_ascii=False, indent=0), self.cfg.rel(self.path))
+            write_atomic(self.path, json.dumps(data, separators=(",", ":")), self.cfg.rel(self.path))
             self.changed = False
+        if self.signatures_changed:
+            data = {"format": FORMAT, "files": self.signatures}
+            write_atomic(self.stat_path, json.dumps(data, separators=(",", ":")),
+                         self.cfg.rel(self.stat_path))
+            self.signatures_changed = False
+
+
+def _load(path: Path, part: str) -> dict:
+    """``part`` of a state file of this FORMAT; empty when there is none or it is damaged."""
+    try:
+        data = json.loads(path.read_bytes())
+        if data.get("format") == FORMAT and isinstance(data.get(part), dict):
+            return data[part]
+    except (OSError, ValueError, AttributeError):
+        pass
+    return {}
+
+
+def _stat(path: Path) -> os.stat_result | None:
+    try:
+        return os.stat(path)
+    except OSError:
+        return None
+
+
+def _signature(st: os.stat_result) -> str:
+    """What changes whenever a file's bytes do: times to the nanosecond, size and inode (an
+    atomic replacement is a new inode). The change time cannot be set back by tools that
+    restore a modification time (cp -p, tar, rsync). One string: read faster than a list."""
+    return f"{st.st_mtime_ns} {st.st_ctime_ns} {st.st_size} {st.st_ino}"
 
 
 class Staging:
@@ -106,7 +209,7 @@ class Staging:
     def __init__(self, cfg: Config):
         self.cfg = cfg
         self.folder = cfg.root / cfg.cache_dir / f"staging-{os.getpid()}"
-        self.pending: list[tuple[str, Path]] = []
+        self.pending: list[tuple[str, Path, str]] = []
         # Folders of killed runs (their process is gone) are only litter: remove them.
         for old in self.folder.parent.glob("staging-*"):
             pid = old.name[len("staging-"):]
@@ -122,27 +225,49 @@ class Staging:
             data = data.encode("utf-8")
         return write_temp(self.folder, data, where, name=Path(dest).name, sync=False), digest(data)
 
-    def add(self, staged: str, dest: Path) -> None:
-        self.pending.append((staged, Path(dest)))
+    def add(self, staged: str, dest: Path, data_hash: str) -> None:
+        """Move ``staged`` (its bytes hashing to ``data_hash``) to ``dest`` on :meth:`commit`."""
+        self.pending.append((staged, Path(dest), data_hash))
 
-    def commit(self) -> None:
+    def commit(self, state: State | None = None) -> None:
         """Flush every staged file to disk, then move each into place, in the order added.
 
-        The flushes run side by side: the file system then commits them together, where one
-        after the other each would wait for its own journal commit.
+        The flushes run side by side (see :func:`_flush_all`). With ``state``, the
+        signature of each file moved into place is remembered with its hash, so that the next
+        run need not read it.
         """
-        with ThreadPoolExecutor(max_workers=16) as flushers:
-            list(flushers.map(_flush, self.pending))
-        for staged, dest in self.pending:
-            remove_stale_temps(dest.parent, dest.name)  # a killed run's leftovers
+        if not self.pending:
+            self.discard()
+            return
+        written = _flush_all(self.pending)
+        # A staged file is private to this run until it is renamed, so nobody else wrote it
+        # since it was last written (at ``mtime``). Once the file system's clock is past that
+        # moment, a write by anyone after the rename stamps a later mtime: its signature is
+        # then safe to keep (see State.hash). One written within the current tick is not.
+        clock = fs_clock(self.folder) if state is not None else 0
+        folders = {}
+        for _, dest, _ in self.pending:
+            folders.setdefault(dest.parent, set()).add(dest.name)
+        for folder, names in folders.items():
+            remove_stale_temps(folder, names)  # a killed run's leftovers
+        made = set()
+        for (staged, dest, data_hash), (ino, mtime) in zip(self.pending, written):
             try:
-                dest.parent.mkdir(parents=True, exist_ok=True)
+                if dest.parent not in made:
+                    dest.parent.mkdir(parents=True, exist_ok=True)
+                    made.add(dest.parent)
                 os.replace(staged, dest)
             except OSError as e:
                 if e.errno != errno.EXDEV:
                     self.discard()
                     raise PipelineError(self.cfg.rel(dest), f"cannot write: {e.strerror or e}") from None
                 write_atomic(dest, Path(staged).read_bytes())  # destination on another disk
+                continue
+            if state is not None and mtime < clock:
+                st = _stat(dest)
+                # The same inode and mtime: nobody wrote it between the rename and the stat.
+                if st is not None and st.st_ino == ino and st.st_mtime_ns == mtime:
+                    state.remember(dest, st, data_hash)
         self.pending = []
         self.discard()
 
@@ -159,17 +284,45 @@ class Staging:
             self.discard()
 
 
-def _flush(pending: tuple[str, Path]) -> None:
-    staged, dest = pending
+def _flush_all(pending: list[tuple[str, Path, str]], flushers: int = 16) -> list[tuple[int, int]]:
+    """:func:`_flush` every staged file: their inode numbers and modification times, in order.
+
+    The flushes run side by side: the file system then commits them together, where one
+    after the other each would wait for its own journal commit. Each thread takes every
+    ``flushers``-th file: a task per file costs the parent more time than the fsync itself.
+    The first failure in file order is raised.
+    """
+    out: list = [None] * len(pending)
+
+    def flush_every(start: int) -> None:
+        for i in range(start, len(pending), flushers):
+            try:
+                out[i] = _flush(pending[i])
+            except PipelineError as e:
+                out[i] = e
+
+    with ThreadPoolExecutor(max_workers=flushers) as pool:
+        list(pool.map(flush_every, range(min(flushers, len(pending)))))
+    for r in out:
+        if isinstance(r, PipelineError):
+            raise r
+    return out
+
+
+def _flush(pending: tuple[str, Path, str]) -> tuple[int, int]:
+    """fsync a staged file; its inode number and modification time (ns)."""
+    staged, dest, _ = pending
     try:
         fd = os.open(staged, os.O_RDONLY)
         try:
             os.fsync(fd)
+            st = os.fstat(fd)
         finally:
             os.close(fd)
     except OSError as e:
         reason = "disk full" if e.errno == errno.ENOSPC else e.strerror or str(e)
         raise PipelineError(dest, f"cannot write: {reason}") from None
+    return st.st_ino, st.st_mtime_ns
 
 
 def workers(jobs: int, n: int) -> int:

@@ -45,23 +45,25 @@ def update(cfg: Config, langs: tuple[str, ...]) -> Result:
     result = Result()
     state = incremental.State(cfg)
     docs = []
+    po_dirs = {lang: catalog_dir(cfg, lang) for lang in langs}  # po_path(), each folder worked out once
     for pot_file in templates(cfg):
-        data = read_bytes(pot_file, cfg.rel(pot_file))
-        recs = {lang: state.fresh(po_path(cfg, lang, pot_file.stem), _key(lang, data)) for lang in langs}
-        docs.append((pot_file, recs))
+        pot_hash = state.hash(pot_file, cfg.rel(pot_file))
+        paths = {lang: po_dirs[lang] / f"{pot_file.stem}.po" for lang in langs}
+        recs = {lang: state.fresh(paths[lang], _key_of(lang, pot_hash)) for lang in langs}
+        docs.append((pot_file, paths, recs))
     with incremental.Staging(cfg) as staging:
         todo = [(cfg, pot_file, tuple(l for l in langs if recs[l] is None), staging)
-                for pot_file, recs in docs if None in recs.values()]
+                for pot_file, _, recs in docs if None in recs.values()]
         done = iter(incremental.run(_update_one, todo, jobs=cfg.jobs))
-        for pot_file, recs in docs:
+        for pot_file, paths, recs in docs:
             merged = next(done) if None in recs.values() else {}
             for lang in langs:
-                path = po_path(cfg, lang, pot_file.stem)
+                path = paths[lang]
                 rel = cfg.rel(path)
                 if recs[lang] is None:
                     key, stats, staged, out_hash = merged[lang]
                     if staged:
-                        staging.add(staged, path)
+                        staging.add(staged, path, out_hash)
                     (result.written if staged else result.unchanged).append(rel)
                     state.record(path, key, out_hash, entries=stats["entries"])
                 else:
@@ -72,14 +74,19 @@ def update(cfg: Config, langs: tuple[str, ...]) -> Result:
                 for k, v in stats.items():
                     if k != "entries":
                         result.add(k, v)
-        staging.commit()
+        staging.commit(state)
     state.save()
     return result
 
 
 def _key(lang: str, pot_data: bytes) -> str:
     """What a merged catalog depends on besides its own bytes: the template, language, code."""
-    return incremental.digest("po", incremental.code_version(), lang, pot_data)
+    return _key_of(lang, incremental.digest(pot_data))
+
+
+def _key_of(lang: str, pot_hash: str) -> str:
+    """:func:`_key` from the hash of the template's bytes (:meth:`incremental.State.hash`)."""
+    return incremental.digest("po", incremental.code_version(), lang, pot_hash)
 
 
 def _update_one(job) -> dict[str, tuple]:
