@@ -37,6 +37,9 @@ FATAL_ERRORS = ("ERR_TAG_NAME_MISMATCH", "ERR_NAME_REQUIRED", "ERR_LT_IN_ATTRIBU
 WS_RE = re.compile(r"[ \t\n\r\f]+")
 SWALLOWED_RE = re.compile(r"</(?:body|html)\s*>", re.I)
 MAX_DEPTH = 256  # deeper markup is refused: no real page nests this far
+# The elements one level deeper than that, in document order (evaluated in C: a Python walk
+# over every element cost more than parsing the page).
+TOO_DEEP = etree.XPath("/*" * (MAX_DEPTH + 1))
 
 
 @dataclass
@@ -93,11 +96,9 @@ def parse(data: bytes, where: str) -> etree._ElementTree:
     for err in parser.error_log:
         if err.type_name in FATAL_ERRORS:
             raise SourceError(f"{where}:{err.line}", f"malformed HTML: {err.message}")
-    depth = 0
-    for event, el in etree.iterwalk(root, events=("start", "end")):
-        depth += 1 if event == "start" else -1
-        if depth > MAX_DEPTH:
-            raise SourceError(f"{where}:{el.sourceline}", f"markup nested deeper than {MAX_DEPTH} levels")
+    too_deep = TOO_DEEP(root)
+    if too_deep:
+        raise SourceError(f"{where}:{too_deep[0].sourceline}", f"markup nested deeper than {MAX_DEPTH} levels")
     # An unclosed "<!--" swallows the rest of the file without any parser error.
     start = text.rfind("<!--")
     if start >= 0 and text.find("-->", start + 4) < 0 and any(
