@@ -4,6 +4,7 @@ always agree on what a segment is."""
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -11,8 +12,8 @@ import lxml.etree as etree
 import lxml.html
 
 from .errors import SourceError
-from .placeholders import Tag, renumber
-from .sentences import split_tokens, strip_tokens
+from .placeholders import Tag, escape, renumber
+from .sentences import STRIPPED, TAG_STAND_IN, split_marked
 
 # Elements that flow inside a sentence: they become placeholders, never units of their own.
 INLINE_TAGS = frozenset(
@@ -32,6 +33,11 @@ TRANSLATABLE_META = frozenset(
 )
 HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
 NOTE_ATTRS = ("data-l10n-note", "its-loc-note")
+# The attributes that can say translate="no".
+NO_TRANSLATE_ATTRS = frozenset(("translate", "its-translate", "class"))
+# Every attribute the walk reads: an element without any of these (most, or <a href>) is
+# neither translate="no" nor noted, and has nothing to translate in its attributes.
+WALK_ATTRS = NO_TRANSLATE_ATTRS | {"content", *NOTE_ATTRS, *TRANSLATABLE_ATTRS}
 # libxml2 messages that mean the markup is broken rather than merely unusual.
 FATAL_ERRORS = ("ERR_TAG_NAME_MISMATCH", "ERR_NAME_REQUIRED", "ERR_LT_IN_ATTRIBUTE")
 WS_RE = re.compile(r"[ \t\n\r\f]+")
@@ -110,171 +116,261 @@ def parse(data: bytes, where: str) -> etree._ElementTree:
 
 def translate_no(el: etree._Element) -> bool:
     """HTML5/ITS ``translate="no"`` or the widespread ``class="notranslate"``."""
+    if NO_TRANSLATE_ATTRS.isdisjoint(el.keys()):  # most elements: one call, no look-ups
+        return False
     v = (el.get("translate") or el.get("its-translate") or "").strip().lower()
     if v == "no":
         return True
     return "notranslate" in (el.get("class") or "").split()
 
 
-def _tag(el) -> str | None:
-    return el.tag.lower() if isinstance(el.tag, str) else None
+def _tag_name(el) -> str | None:
+    """The lower-case tag name; None for a comment or processing instruction."""
+    tag = el.tag
+    return tag.lower() if isinstance(tag, str) else None
 
 
-def _is_inline(el, cache: dict) -> bool:
-    """Inline element (or comment) whose whole subtree is inline."""
-    # Keyed by id() of the proxy, which lxml may free and reuse for another element: the
-    # cache holds the proxy too, so an id stays unique while the cache lives.
-    key = id(el)
-    if key in cache:
-        return cache[key][1]
-    tag = _tag(el)
-    if tag is None:
-        ok = True
-    elif tag not in INLINE_TAGS:
-        ok = False
-    else:
-        ok = all(_is_inline(c, cache) for c in el)
-    cache[key] = (el, ok)
-    return ok
+# Tags are immutable values, so runs share them rather than build each anew (a frozen
+# dataclass is slow to create).
+_tag = functools.lru_cache(maxsize=1024)(Tag)
 
 
 def units(tree: etree._ElementTree, *, with_attrs: bool = True) -> list[Unit]:
     """All translation units of a document, in document order."""
+    walk = _Walk(with_attrs)
     root = tree.getroot()
-    out: list[Unit] = []
-    state = {"heading": "", "cache": {}}
-    _walk(root, out, state, (), 0, with_attrs)
-    return out
+    name = _tag_name(root)
+    if name is not None:
+        walk.element(root, name, ())
+    return walk.out
 
 
 def _notes(el) -> tuple[str, ...]:
     return tuple(WS_RE.sub(" ", el.get(a)).strip() for a in NOTE_ATTRS if el.get(a))
 
 
-def _walk(el, out: list[Unit], state: dict, notes: tuple, depth: int, with_attrs: bool) -> None:
-    tag = _tag(el)
-    if tag is None or tag in SKIP_TAGS or translate_no(el):
-        return
-    notes = notes + _notes(el)
-    if with_attrs:
-        _attr_units(el, tag, out, state, notes)
-    cache = state["cache"]
-    prev = None
-    run: list = []
-    for child in list(el) + [None]:
-        if child is not None and _is_inline(child, cache):
-            run.append(child)
-            if with_attrs:
-                _inline_attr_units(child, out, state, notes)
-            continue
-        _run_unit(el, tag, prev, run, out, state, notes)
-        if child is None:
-            break
-        _walk(child, out, state, notes, depth + 1, with_attrs)
-        prev, run = child, []
-    if tag in HEADINGS:
-        state["heading"] = WS_RE.sub(" ", el.text_content()).strip()
+class _Run:
+    """The text run being collected: its text with TAG_STAND_IN for each placeholder tag (lxml
+    text never holds that character), the tags in order, and the elements behind them."""
+
+    __slots__ = ("children", "parts", "tags", "elements")
+
+    def __init__(self, text: str | None):
+        self.children: list[etree._Element] = []  # inline children forming the run
+        self.parts: list[str] = [text] if text else []
+        self.tags: list[Tag] = []
+        self.elements: dict[int, etree._Element] = {}
+
+    def tag(self, kind: str, n: int) -> None:
+        self.parts.append(TAG_STAND_IN)
+        self.tags.append(_tag(kind, n))
 
 
-def _inline_attr_units(el, out, state, notes) -> None:
-    """Translatable attributes inside inline markup (img alt, a title …)."""
-    if _tag(el) is None or translate_no(el):
-        return
-    notes = notes + _notes(el)
-    _attr_units(el, _tag(el), out, state, notes)
-    for c in el:
-        _inline_attr_units(c, out, state, notes)
+class _Walk:
+    """One walk over a document: the units found so far and the heading they sit under.
 
+    Most elements carry none of the attributes it reads (WALK_ATTRS), which ``el.keys()`` (one
+    cheap call) tells, so translate="no", notes and translatable attributes need no look-ups.
+    """
 
-def _attr_units(el, tag, out, state, notes) -> None:
-    names = []
-    if tag == "meta":
-        key = (el.get("name") or el.get("property") or "").lower()
-        if key in TRANSLATABLE_META and el.get("content", "").strip():
-            names.append("content")
-    for attr, only in TRANSLATABLE_ATTRS.items():
-        if (only is None or tag in only) and (el.get(attr) or "").strip():
-            names.append(attr)
-    for attr in names:
-        what = f'<meta {el.get("name") and "name" or "property"}="{el.get("name") or el.get("property")}">' if tag == "meta" else f"<{tag} {attr}>"
-        u = Unit(el, attr, None, [], el.sourceline or 1, _context(what, state), notes)
-        _fill(u, [el.get(attr)])
-        if any(s.translatable for s in u.sentences):
-            out.append(u)
+    def __init__(self, with_attrs: bool):
+        self.with_attrs = with_attrs
+        self.out: list[Unit] = []
+        self.heading = ""
+        # Inline-ness of elements with children, keyed by id() of the proxy, which lxml may free
+        # and reuse for another element: the cache holds the proxy too, so an id stays unique
+        # while the cache lives.
+        self.inline_cache: dict[int, tuple[etree._Element, bool]] = {}
 
+    def element(self, el, tag: str, notes: tuple) -> None:
+        """The units of a block element (its text runs and attributes) and of its descendants;
+        ``tag`` is its name (as _tag_name gives it: the walk reads each name once)."""
+        if tag in SKIP_TAGS:
+            return
+        if not WALK_ATTRS.isdisjoint(el.keys()):
+            if translate_no(el):
+                return
+            notes = notes + _notes(el)
+            if self.with_attrs:
+                self.attributes(el, tag, notes)
+        # A run is the text before the first block child (or after one) and the inline
+        # children that follow it. Most runs are text alone, or whitespace between blocks.
+        prev = None
+        lead = el.text
+        run = None  # the run, once it has an inline child
+        for child in el:
+            name = _tag_name(child)
+            if self.is_inline(child, name):
+                if run is None:
+                    run = _Run(lead)
+                run.children.append(child)
+                self.inline(child, name, run, notes)
+                continue
+            if run is not None or lead and not lead.isspace():
+                self.run_unit(el, tag, prev, lead, run, notes)
+            self.element(child, name, notes)
+            prev, lead, run = child, child.tail, None
+        self.run_unit(el, tag, prev, lead, run, notes)
+        if tag in HEADINGS:
+            self.heading = WS_RE.sub(" ", el.text_content()).strip()
 
-def _run_unit(el, tag, prev, run, out, state, notes) -> None:
-    lead_text = el.text if prev is None else prev.tail
-    tokens: list = []
-    elements: dict[int, etree._Element] = {}
-    if lead_text:
-        tokens.append(lead_text)
-    for child in run:
-        _inline_tokens(child, tokens, elements)
-    if not any(isinstance(t, str) and t.strip() for t in tokens):
-        return
-    line = (el.sourceline if prev is None else (run[0] if run else prev).sourceline) or 1
-    u = Unit(el, None, prev, run, line, _context(f"<{tag}>", state), notes)
-    _fill(u, tokens, elements)
-    if u.sentences:
-        out.append(u)
+    def is_inline(self, el, name: str | None) -> bool:
+        """Inline element (or comment) whose whole subtree is inline; ``name`` is its tag name."""
+        if name is None:
+            return True
+        if name not in INLINE_TAGS:
+            return False
+        if not len(el):
+            return True
+        key = id(el)
+        if key not in self.inline_cache:
+            self.inline_cache[key] = (el, all(self.is_inline(c, _tag_name(c)) for c in el))
+        return self.inline_cache[key][1]
 
+    def inline(self, el, tag: str | None, run: _Run, notes: tuple) -> None:
+        """Add inline markup to the run as placeholders (numbered in document order) and, on the
+        way, the units of its translatable attributes (img alt, a title …)."""
+        n = len(run.elements) + 1
+        run.elements[n] = el
+        if tag is None:  # a comment or processing instruction
+            run.tag("void", n)
+        else:
+            no = False
+            if not WALK_ATTRS.isdisjoint(el.keys()):
+                no = translate_no(el)
+                if not no:
+                    notes = notes + _notes(el)
+                    if self.with_attrs:
+                        self.attributes(el, tag, notes)
+            if no or tag in VOID_TAGS:
+                run.tag("void", n)
+                if not no and self.with_attrs:
+                    for c in el:
+                        self.inline_attributes(c, notes)
+            else:
+                run.tag("open", n)
+                text = el.text
+                if text:
+                    run.parts.append(text)
+                if len(el):
+                    for c in el:
+                        self.inline(c, _tag_name(c), run, notes)
+                run.tag("close", n)
+        tail = el.tail
+        if tail:
+            run.parts.append(tail)
 
-def _inline_tokens(el, tokens: list, elements: dict) -> None:
-    n = len(elements) + 1
-    elements[n] = el
-    tag = _tag(el)
-    if tag is None or tag in VOID_TAGS or translate_no(el):
-        tokens.append(Tag("void", n))
-    else:
-        tokens.append(Tag("open", n))
-        if el.text:
-            tokens.append(el.text)
+    def inline_attributes(self, el, notes: tuple) -> None:
+        """Translatable attributes inside inline markup that gives no text (e.g. in a <br>)."""
+        if not isinstance(el.tag, str) or translate_no(el):
+            return
+        notes = notes + _notes(el)
+        self.attributes(el, el.tag.lower(), notes)
         for c in el:
-            _inline_tokens(c, tokens, elements)
-        tokens.append(Tag("close", n))
-    if el.tail:
-        tokens.append(el.tail)
+            self.inline_attributes(c, notes)
+
+    def attributes(self, el, tag: str, notes: tuple) -> None:
+        """The units of an element's translatable attributes."""
+        names = []
+        if tag == "meta":
+            key = (el.get("name") or el.get("property") or "").lower()
+            if key in TRANSLATABLE_META and el.get("content", "").strip():
+                names.append("content")
+        for attr, only in TRANSLATABLE_ATTRS.items():
+            if (only is None or tag in only) and (el.get(attr) or "").strip():
+                names.append(attr)
+        for attr in names:
+            what = f'<meta {el.get("name") and "name" or "property"}="{el.get("name") or el.get("property")}">' if tag == "meta" else f"<{tag} {attr}>"
+            u = Unit(el, attr, None, [], el.sourceline or 1, self.context(what), notes)
+            _fill(u, el.get(attr), [])
+            if any(s.translatable for s in u.sentences):
+                self.out.append(u)
+
+    def run_unit(self, el, tag: str, prev, lead: str | None, run: _Run | None, notes: tuple) -> None:
+        """The unit of one run (``lead`` text, then ``run``), unless it holds only whitespace."""
+        if run is None:
+            if not lead or lead.isspace():
+                return
+            text, tags, children, elements = lead, [], [], {}
+        else:
+            text, tags, children, elements = "".join(run.parts), run.tags, run.children, run.elements
+            if not text.replace(TAG_STAND_IN, "").strip():
+                return
+        line = (el.sourceline if prev is None else (children[0] if children else prev).sourceline) or 1
+        u = Unit(el, None, prev, children, line, self.context(f"<{tag}>"), notes)
+        _fill(u, text, tags, elements)
+        if u.sentences:
+            self.out.append(u)
+
+    def context(self, what: str) -> str:
+        return f'{what} in "{self.heading}"' if self.heading else what
 
 
-def _context(what: str, state: dict) -> str:
-    return f'{what} in "{state["heading"]}"' if state["heading"] else what
+def _fill(u: Unit, text: str, tags: list[Tag], elements: dict | None = None) -> None:
+    """Split the unit's run into sentences with msgids numbered from 1 in each sentence.
 
-
-def _fill(u: Unit, tokens: list, elements: dict | None = None) -> None:
-    """Split the unit's tokens into sentences with msgids numbered from 1 in each sentence."""
-    tokens = [WS_RE.sub(" ", t) if isinstance(t, str) else t for t in tokens]
+    ``text`` is the run with TAG_STAND_IN for each of ``tags``; the unit-level numbers of the
+    tags point into ``elements``.
+    """
+    text = _collapse(text)
     # Keep the original whitespace out of msgids but remember only that it exists.
-    lead, core, trail = strip_tokens(tokens)
-    u.lead, u.trail = lead, trail
+    core = text.lstrip(STRIPPED)
+    u.lead = text[: len(text) - len(core)]
     if not core:
         return
-    for piece in split_tokens(core):
-        _, body, sep = strip_tokens(piece)
-        if not body:
-            if u.separators:
-                u.separators[-1] += sep
-            continue
-        msgid, back = renumber(body)
-        els = {new: elements[old] for new, old in back.items()} if elements else {}
+    body = core.rstrip(STRIPPED)
+    u.trail = core[len(body):]
+    used = 0  # tags in the pieces so far
+    # A piece never starts with whitespace: the split cuts after it, and `body` has none first.
+    for piece in split_marked(body, tags):
+        sentence = piece.rstrip(STRIPPED)
+        count = piece.count(TAG_STAND_IN)
+        if not count:  # plain text (most sentences): no placeholders to number
+            msgid, els, tokens = escape(sentence), {}, [sentence]
+        else:
+            tokens = _tokens(sentence, tags[used : used + count])
+            msgid, back = renumber(tokens)
+            els = {new: elements[old] for new, old in back.items()} if elements else {}
+            used += count
         # Numbers, punctuation or lone markup: nothing for a translator to do; kept as is.
-        wordy = any(isinstance(t, str) and any(map(str.isalpha, t)) for t in body)
-        u.sentences.append(Sentence(msgid, els, body, wordy))
-        u.separators.append(sep)
-    if u.separators:
-        u.separators[-1] = ""
+        u.sentences.append(Sentence(msgid, els, tokens, any(map(str.isalpha, sentence))))
+        u.separators.append(piece[len(sentence):])
+    u.separators[-1] = ""
+
+
+def _collapse(text: str) -> str:
+    """Whitespace runs as one space (WS_RE), without the regex for text that has none to
+    collapse: plain ``in`` tests are several times faster than a regex scan."""
+    if "  " in text or "\n" in text or "\t" in text or "\r" in text or "\f" in text:
+        return WS_RE.sub(" ", text)
+    return text
+
+
+def _tokens(text: str, tags: list[Tag]) -> list:
+    """The token list (texts and tags) of a text with TAG_STAND_IN for each of ``tags``."""
+    texts = text.split(TAG_STAND_IN)
+    tokens = [texts[0]] if texts[0] else []
+    for tag, t in zip(tags, texts[1:]):
+        tokens.append(tag)
+        if t:
+            tokens.append(t)
+    return tokens
 
 
 def legend(s: Sentence) -> tuple[str, ...]:
     """Translator-facing description of each placeholder, e.g. ``<1> = <strong>``."""
+    if not s.elements:
+        return ()
     out = []
     for n, el in sorted(s.elements.items()):
-        tag = _tag(el)
+        tag = _tag_name(el)
         if tag is None:
             out.append(f"<{n}/> = comment")
-        elif tag in VOID_TAGS or translate_no(el):
-            kept = WS_RE.sub(" ", el.text_content()).strip()[:40] if translate_no(el) else ""
-            out.append(f"<{n}/> = <{tag}>" + (f' "{kept}" (not translated)' if translate_no(el) else ""))
+        elif translate_no(el):
+            kept = WS_RE.sub(" ", el.text_content()).strip()[:40]
+            out.append(f'<{n}/> = <{tag}> "{kept}" (not translated)')
+        elif tag in VOID_TAGS:
+            out.append(f"<{n}/> = <{tag}>")
         else:
             out.append(f"<{n}> = <{tag}>")
     return tuple(out)

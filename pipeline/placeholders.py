@@ -24,7 +24,11 @@ class Tag:
     n: int
 
     def __str__(self) -> str:
-        return {"open": f"<{self.n}>", "close": f"</{self.n}>", "void": f"<{self.n}/>"}[self.kind]
+        if self.kind == "open":
+            return f"<{self.n}>"
+        if self.kind == "close":
+            return f"</{self.n}>"
+        return f"<{self.n}/>"
 
 
 def escape(text: str) -> str:
@@ -128,17 +132,7 @@ def join(tokens: list[str | Tag]) -> str:
     A text ending in a backslash right before a tag gets that backslash doubled, which
     ``escape`` alone cannot know (``a\\`` + ``<1>`` must not read as a literal ``<``).
     """
-    tokens = merge_texts(tokens)
-    out: list[str] = []
-    for i, t in enumerate(tokens):
-        if isinstance(t, str):
-            e = escape(t)
-            if e.endswith("\\") and i + 1 < len(tokens) and isinstance(tokens[i + 1], Tag):
-                e += "\\"
-            out.append(e)
-        else:
-            out.append(str(t))
-    return "".join(out)
+    return _write(tokens, None)
 
 
 def merge_texts(tokens: list[str | Tag]) -> list[str | Tag]:
@@ -154,15 +148,29 @@ def merge_texts(tokens: list[str | Tag]) -> list[str | Tag]:
 
 def renumber(tokens: list[str | Tag]) -> tuple[str, dict[int, int]]:
     """Number placeholders 1, 2, … in order of appearance; returns (string, new -> old number)."""
-    mapping: dict[int, int] = {}
-    back: dict[int, int] = {}
-    out: list[str | Tag] = []
+    numbers: dict[int, int] = {}
+    text = _write(tokens, numbers)
+    return text, {new: old for old, new in numbers.items()}
+
+
+def _write(tokens: list[str | Tag], numbers: dict[int, int] | None) -> str:
+    """``join``, in one pass; with ``numbers`` (old -> new, filled in as tags come), renumbered."""
+    out: list[str] = []
+    text = ""  # adjacent texts, escaped as one when a tag or the end comes
     for t in tokens:
         if isinstance(t, str):
-            out.append(t)
+            text += t
             continue
-        if t.n not in mapping:
-            mapping[t.n] = len(mapping) + 1
-            back[mapping[t.n]] = t.n
-        out.append(Tag(t.kind, mapping[t.n]))
-    return join(out), back
+        if text:
+            if "\\" in text or "<" in text:  # (escape's own test, without the call)
+                text = escape(text)
+                if text.endswith("\\"):
+                    text += "\\"
+            out.append(text)
+            text = ""
+        n = t.n if numbers is None else numbers.setdefault(t.n, len(numbers) + 1)
+        kind = t.kind
+        out.append(f"<{n}>" if kind == "open" else f"</{n}>" if kind == "close" else f"<{n}/>")
+    if text:
+        out.append(escape(text))
+    return "".join(out)

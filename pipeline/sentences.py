@@ -14,9 +14,12 @@ from .placeholders import Tag, merge_texts
 CJK_TERMINATORS = frozenset("。！？；…⋯｡")
 # Latin sentence ends: only when followed by whitespace and something that starts a sentence.
 LATIN_TERMINATORS = frozenset(".!?")
+TERMINATORS = CJK_TERMINATORS | LATIN_TERMINATORS
 OPENERS = dict(zip("“‘「『（《【〔〖〈([{", "”’」』）》】〕〗〉)]}"))
 CLOSERS = frozenset(OPENERS.values()) | frozenset("\"'»")
 WHITESPACE = frozenset(" \t\n\r\f\u00a0\u3000")
+# The whitespace cut off a unit's or a sentence's ends (HTML's, not U+00A0 or U+3000).
+STRIPPED = " \t\n\r\f"
 # Base languages written in CJK scripts: sentences follow each other without a space.
 CJK_LANGS = frozenset({"zh", "ja", "ko", "yue", "lzh"})
 # Words after which a period does not end a sentence.
@@ -25,10 +28,12 @@ ABBREVIATIONS = frozenset(
     "jan feb mar apr jun jul aug sep sept oct nov dec u.s u.k a.m p.m".split()
 )
 # The characters the sentence scan looks at; all others it steps over.
-SPECIAL = frozenset(OPENERS) | CLOSERS | CJK_TERMINATORS | LATIN_TERMINATORS
-_SPECIAL_RE = re.compile("[" + re.escape("".join(sorted(SPECIAL))) + "]")
-_TERMINATOR_RE = re.compile("[" + re.escape("".join(sorted(CJK_TERMINATORS | LATIN_TERMINATORS))) + "]")
-_WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
+SPECIAL = frozenset(OPENERS) | CLOSERS | TERMINATORS
+_TERMINATOR_RE = re.compile("[" + re.escape("".join(sorted(TERMINATORS))) + "]")
+# What stands for a tag in the one string the scan reads: a character in none of the classes
+# above (the scan then looks the tag up by position), and one that lxml text never holds.
+TAG_STAND_IN = "\x00"
+_MARK_SPLIT_RE = re.compile("([" + re.escape("".join(sorted(SPECIAL | {TAG_STAND_IN}))) + "])")
 
 
 def is_cjk(ch: str) -> bool:
@@ -58,86 +63,109 @@ def split_tokens(tokens: list[str | Tag]) -> list[list[str | Tag]]:
         # No sentence end anywhere: one piece (what the scan below finds, without the scan).
         piece = [t for t in tokens if not isinstance(t, str) or t]
         return [piece] if piece else [[]]
-    items: list[str | Tag] = []
-    # Positions of the items that matter (tags and the characters in SPECIAL): every other
-    # character only moves the scan on, so the scan jumps from one of these to the next.
-    marks: list[int] = []
+    # The run as one string, each tag standing in as one character (TAG_STAND_IN), with the
+    # tags themselves by position. Positions are those of the run's items (a character or a
+    # tag), the positions _cut takes.
+    parts: list[str] = []
+    tags: dict[int, Tag] = {}
+    pos = 0
     for t in tokens:
         if isinstance(t, str):
-            base = len(items)
-            marks.extend(base + m.start() for m in _SPECIAL_RE.finditer(t))
-            items.extend(t)
+            parts.append(t)
+            pos += len(t)
         else:
-            marks.append(len(items))
-            items.append(t)
-    n = len(items)
+            tags[pos] = t
+            parts.append(TAG_STAND_IN)
+            pos += 1
+    return _cut(tokens, _sentence_starts("".join(parts), tags)) or [[]]
+
+
+def split_marked(text: str, tags: list[Tag]) -> list[str]:
+    """:func:`split_tokens` for a run given as one string with TAG_STAND_IN for each of ``tags``
+    (in order), which ``text`` must not hold otherwise; the pieces come back as such strings.
+
+    The document walk gives its runs this way: lxml text never holds the stand-in (NUL).
+    """
+    if not _TERMINATOR_RE.search(text):
+        return [text]
+    by_position = {}
+    pos = -1
+    for tag in tags:
+        pos = text.index(TAG_STAND_IN, pos + 1)
+        by_position[pos] = tag
+    cuts = _sentence_starts(text, by_position)
+    return [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)])]
+
+
+def _sentence_starts(flat: str, tags: dict[int, Tag]) -> list[int]:
+    """Where each sentence of a run but the first starts (item positions, ascending).
+
+    ``flat`` is the run's text with one TAG_STAND_IN for each tag, ``tags`` the tags by
+    position. The scan steps from mark to mark (tags and the characters in SPECIAL): every
+    other character only moves it on. The stand-in is in none of the character classes tested
+    below, so a tag never passes for text (nor does a stand-in that is text).
+    """
+    n = len(flat)
     cuts: list[int] = []
     depth_tag = depth_br = 0
-    i = 0
-    m = 0
-    while True:
-        while m < len(marks) and marks[m] < i:
-            m += 1
-        if m == len(marks):
-            break
-        i = marks[m]
-        it = items[i]
-        if isinstance(it, Tag):
-            if it.kind == "open":
+    resume = 0  # the marks before this were read by the look-ahead after a sentence end
+    # One C-level split gives every mark with the text before it: [text, mark, text, mark, …].
+    pieces = _MARK_SPLIT_RE.split(flat)
+    i = -1  # the position of mark `it`
+    for gap, it in zip(pieces[::2], pieces[1::2]):
+        i += len(gap) + 1
+        if i < resume:
+            continue
+        tag = tags.get(i) if it == TAG_STAND_IN else None
+        if tag is not None:
+            if tag.kind == "open":
                 depth_tag += 1
-            elif it.kind == "close":
+            elif tag.kind == "close":
                 depth_tag = max(0, depth_tag - 1)
-            i += 1
             continue
         if it in OPENERS:
             depth_br += 1
-        elif it in CLOSERS and it not in "\"'":
-            if not (it == "’" and i and isinstance(items[i - 1], str) and items[i - 1].isalpha()
-                    and not is_cjk(items[i - 1])):
+            continue
+        if it in CLOSERS:
+            if it not in "\"'" and not (it == "’" and i and flat[i - 1].isalpha()
+                                        and not is_cjk(flat[i - 1])):
                 depth_br = max(0, depth_br - 1)
-        if it not in CJK_TERMINATORS and it not in LATIN_TERMINATORS:
-            i += 1
+            continue
+        if it not in TERMINATORS:
             continue
         latin = it in LATIN_TERMINATORS
-        start = i
         j = i + 1
-        while j < n and isinstance(items[j], str) and (
-            items[j] in CJK_TERMINATORS or items[j] in LATIN_TERMINATORS
-        ):
-            latin = latin and items[j] in LATIN_TERMINATORS
+        while j < n and flat[j] in TERMINATORS:
+            latin = latin and flat[j] in LATIN_TERMINATORS
             j += 1
-        d_tag, d_br = depth_tag, depth_br
+        # Closing quotes, brackets and placeholders stay with the sentence.
         while j < n:
-            x = items[j]
-            if isinstance(x, Tag) and x.kind == "close" and d_tag > 0:
-                d_tag -= 1
-            elif isinstance(x, str) and x in CLOSERS:
+            x = flat[j]
+            if x in CLOSERS:
                 if x not in "\"'":
-                    d_br = max(0, d_br - 1)
+                    depth_br = max(0, depth_br - 1)
+            elif x == TAG_STAND_IN and depth_tag and j in tags and tags[j].kind == "close":
+                depth_tag -= 1
             else:
                 break
             j += 1
         k = j
-        while k < n and isinstance(items[k], str) and items[k] in WHITESPACE:
+        while k < n and flat[k] in WHITESPACE:
             k += 1
-        depth_tag, depth_br = d_tag, d_br
-        i = j
-        if d_tag or d_br or k >= n:
+        resume = j
+        if depth_tag or depth_br or k >= n:
             continue
         if latin:
-            nxt = items[k]
-            if isinstance(nxt, str):
-                if k == j and not (it in "!?" and is_cjk(nxt)):
-                    continue
-                if nxt.isalpha() and nxt.islower():
-                    continue
-            elif k == j:
+            nxt = flat[k]
+            if k == j and not (it in "!?" and is_cjk(nxt)):
                 continue
-            if items[start] == "." and _abbreviation(items, start):
+            if nxt.isalpha() and nxt.islower():
+                continue
+            if it == "." and _abbreviation(flat, i):
                 continue
         cuts.append(k)
-        i = k
-    return _cut(tokens, cuts) or [[]]
+        resume = k
+    return cuts
 
 
 def _cut(tokens: list[str | Tag], cuts: list[int]) -> list[list[str | Tag]]:
@@ -181,13 +209,12 @@ def _add_text(piece: list[str | Tag], text: str) -> None:
         piece.append(text)
 
 
-def _abbreviation(items: list[str | Tag], dot: int) -> bool:
-    word = []
-    i = dot - 1
-    while i >= 0 and isinstance(items[i], str) and (items[i].isalpha() or items[i] == "."):
-        word.append(items[i])
+def _abbreviation(flat: str, dot: int) -> bool:
+    """Whether the period at ``dot`` ends an abbreviation or an initial rather than a sentence."""
+    i = dot
+    while i > 0 and (flat[i - 1].isalpha() or flat[i - 1] == "."):
         i -= 1
-    w = "".join(reversed(word))
+    w = flat[i:dot]
     if not w:
         return False
     if len(w) == 1 and w.isupper():  # an initial: "J. Smith"
@@ -199,7 +226,10 @@ def split(text: str) -> list[str]:
     """Split plain text into sentences; ``"".join(split(text)) == text``."""
     if not text:
         return [""]
-    return ["".join(p for p in piece if isinstance(p, str)) for piece in split_tokens([text])]
+    if not _TERMINATOR_RE.search(text):
+        return [text]
+    cuts = _sentence_starts(text, {})
+    return [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)])]
 
 
 def strip_tokens(tokens: list[str | Tag]) -> tuple[str, list[str | Tag], str]:
@@ -208,14 +238,14 @@ def strip_tokens(tokens: list[str | Tag]) -> tuple[str, list[str | Tag], str]:
     lead = trail = ""
     if toks and isinstance(toks[0], str):
         s = toks[0]
-        core = s.lstrip(" \t\n\r\f")
+        core = s.lstrip(STRIPPED)
         lead = s[: len(s) - len(core)]
         toks[0] = core
         if not core:
             toks.pop(0)
     if toks and isinstance(toks[-1], str):
         s = toks[-1]
-        core = s.rstrip(" \t\n\r\f")
+        core = s.rstrip(STRIPPED)
         trail = s[len(core):]
         toks[-1] = core
         if not core:
