@@ -112,8 +112,17 @@ def build(cfg: Config, *, langs: tuple[str, ...] = (), include_unreviewed: bool 
             jobs.append((key, _replay(recs) if all(recs) else (cfg, src, settings)))
         todo = [job for _, job in jobs if isinstance(job, tuple)]
         done = iter(incremental.run(_build_doc, todo, jobs=cfg.jobs))
+
+        def flushing(d: dict) -> dict:
+            """Start writing a document's new editions to disk while the others are made."""
+            for lang, staged, _ in d["outputs"]:
+                if staged:
+                    staging.flush_soon(staged, site / page.path(lang, d["doc"]))
+            return d
+
         # (inputs key, what _build_doc returned, whether that was replayed from the records)
-        built = [(key, job, True) if isinstance(job, dict) else (key, next(done), False) for key, job in jobs]
+        built = [(key, job, True) if isinstance(job, dict) else (key, flushing(next(done)), False)
+                 for key, job in jobs]
 
         messages = [m for _, d, _ in built for m in d["messages"]]
         order = {lang: i for i, lang in enumerate(targets)}

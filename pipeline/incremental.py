@@ -27,11 +27,11 @@ import json
 import os
 import shutil
 import stat
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from functools import lru_cache
 from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 from . import __version__
 from .config import Config
@@ -39,6 +39,7 @@ from .errors import PipelineError
 from .files import fs_clock, pid_alive, read_bytes, remove_stale_temps, write_atomic, write_temp
 
 STATE_FILE = "state.json"
+FLUSHERS = 16  # threads that fsync staged files (they wait on the disk side by side)
 STAT_FILE = "stat.json"
 FORMAT = 2  # bump when the record layout changes: old state files are then ignored
 
@@ -210,11 +211,19 @@ class Staging:
         self.cfg = cfg
         self.folder = cfg.root / cfg.cache_dir / f"staging-{os.getpid()}"
         self.pending: list[tuple[str, Path, str]] = []
+        # Flushes started as soon as a staged file is known (see add), while workers go on.
+        self._flushing: dict[str, Future] = {}
+        self._flushers: ThreadPoolExecutor | None = None
         # Folders of killed runs (their process is gone) are only litter: remove them.
         for old in self.folder.parent.glob("staging-*"):
             pid = old.name[len("staging-"):]
             if pid.isdigit() and int(pid) != os.getpid() and not pid_alive(int(pid)):
                 shutil.rmtree(old, ignore_errors=True)
+
+    def __getstate__(self) -> dict:
+        """What a worker gets (jobs are pickled while the parent may be flushing already):
+        where to stage, not the parent's flushes."""
+        return {**self.__dict__, "pending": [], "_flushing": {}, "_flushers": None}
 
     def write(self, dest: Path, data: bytes | str, where: str) -> tuple[str, str]:
         """Stage ``data`` for ``dest`` (in a worker or the parent): (staged file, hash of data).
@@ -228,18 +237,33 @@ class Staging:
     def add(self, staged: str, dest: Path, data_hash: str) -> None:
         """Move ``staged`` (its bytes hashing to ``data_hash``) to ``dest`` on :meth:`commit`."""
         self.pending.append((staged, Path(dest), data_hash))
+        self.flush_soon(staged, dest)
+
+    def flush_soon(self, staged: str, dest: Path) -> None:
+        """Start flushing ``staged`` to disk in a background thread.
+
+        fsync waits on the disk, not the CPU: started while the workers still compute, the
+        flushes are mostly done by the time of :meth:`commit`, which only waits for the rest.
+        """
+        if staged in self._flushing:
+            return
+        if self._flushers is None:
+            self._flushers = ThreadPoolExecutor(max_workers=FLUSHERS)
+        self._flushing[staged] = self._flushers.submit(_flush, (staged, Path(dest), ""))
 
     def commit(self, state: State | None = None) -> None:
         """Flush every staged file to disk, then move each into place, in the order added.
 
-        The flushes run side by side (see :func:`_flush_all`). With ``state``, the
+        The flushes run side by side (see :meth:`flush_soon`). With ``state``, the
         signature of each file moved into place is remembered with its hash, so that the next
         run need not read it.
         """
         if not self.pending:
             self.discard()
             return
-        written = _flush_all(self.pending)
+        for staged, dest, _ in self.pending:
+            self.flush_soon(staged, dest)
+        written = self._flushed()
         # A staged file is private to this run until it is renamed, so nobody else wrote it
         # since it was last written (at ``mtime``). Once the file system's clock is past that
         # moment, a write by anyone after the rename stamps a later mtime: its signature is
@@ -271,9 +295,25 @@ class Staging:
         self.pending = []
         self.discard()
 
+    def _flushed(self) -> list[tuple[int, int]]:
+        """Wait for every flush: (inode, mtime) of each pending file, in order; the first
+        failure in file order is raised."""
+        results = []
+        for staged, dest, _ in self.pending:
+            try:
+                results.append(self._flushing[staged].result())
+            except PipelineError:
+                self.discard()
+                raise
+        return results
+
     def discard(self) -> None:
         """Drop whatever is staged (after a failure, nothing reaches the destination)."""
         self.pending = []
+        if self._flushers is not None:
+            self._flushers.shutdown(wait=True, cancel_futures=True)
+            self._flushers = None
+        self._flushing = {}
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def __enter__(self) -> "Staging":
@@ -282,31 +322,6 @@ class Staging:
     def __exit__(self, kind, exc, tb) -> None:
         if kind is not None:
             self.discard()
-
-
-def _flush_all(pending: list[tuple[str, Path, str]], flushers: int = 16) -> list[tuple[int, int]]:
-    """:func:`_flush` every staged file: their inode numbers and modification times, in order.
-
-    The flushes run side by side: the file system then commits them together, where one
-    after the other each would wait for its own journal commit. Each thread takes every
-    ``flushers``-th file: a task per file costs the parent more time than the fsync itself.
-    The first failure in file order is raised.
-    """
-    out: list = [None] * len(pending)
-
-    def flush_every(start: int) -> None:
-        for i in range(start, len(pending), flushers):
-            try:
-                out[i] = _flush(pending[i])
-            except PipelineError as e:
-                out[i] = e
-
-    with ThreadPoolExecutor(max_workers=flushers) as pool:
-        list(pool.map(flush_every, range(min(flushers, len(pending)))))
-    for r in out:
-        if isinstance(r, PipelineError):
-            raise r
-    return out
 
 
 def _flush(pending: tuple[str, Path, str]) -> tuple[int, int]:
@@ -332,8 +347,9 @@ def workers(jobs: int, n: int) -> int:
     return max(1, min(jobs, n))
 
 
-def run(fn: Callable, items: Iterable, *, jobs: int) -> list:
-    """``[fn(item) for item in items]``, in a process pool when it pays; results in item order.
+def run(fn: Callable, items: Iterable, *, jobs: int) -> Iterator:
+    """``fn(item)`` for each item, in a process pool when it pays; results in item order, each
+    as soon as it and those before it are done (so the caller can start flushing its files).
 
     ``fn`` must be a module-level function. One item, or ``jobs == 1``, runs in this process.
     The first failure (in item order) is raised once the pool has stopped.
@@ -341,14 +357,22 @@ def run(fn: Callable, items: Iterable, *, jobs: int) -> list:
     items = list(items)
     n = workers(jobs, len(items))
     if n == 1:
-        return [fn(item) for item in items]
+        yield from map(fn, items)
+        return
     # fork: workers start at once with the modules already imported (spawn would re-import).
     ctx = get_context("fork") if "fork" in get_all_start_methods() else None
     pool = ProcessPoolExecutor(n, mp_context=ctx)
     try:
-        out = list(pool.map(fn, items, chunksize=max(1, min(16, len(items) // (4 * n)))))
+        # One result held back, so that the pool is shut down before the caller has the last
+        # one (a caller does not ask for more once it has all it expects).
+        held = _NONE = object()
+        for result in pool.map(fn, items, chunksize=max(1, min(16, len(items) // (4 * n)))):
+            if held is not _NONE:
+                yield held
+            held = result
     except BaseException:
         pool.shutdown(wait=True, cancel_futures=True)
         raise
     pool.shutdown(wait=True)
-    return out
+    if held is not _NONE:
+        yield held
