@@ -351,6 +351,22 @@ def text_to_save(po: polib.POFile, path: Path, *, date_key: str) -> str | None:
     return render(po)
 
 
+def first_catalog_text(pot: polib.POFile, pot_text: str, *, lang: str) -> str:
+    """``text_to_save(merge(None, pot), <new file>)``: a language's first catalog, for a template
+    whose text is exactly as extract writes it (the caller knows from the recorded hash).
+
+    A first catalog's entries are the template's with empty msgstrs, which the template already
+    holds: their text is taken as is after the header instead of being made and rendered again.
+    """
+    bare = polib.POFile(wrapwidth=WRAP)
+    bare.metadata = pot.metadata  # all that merge takes from a template besides its entries
+    po, _ = merge(None, bare, lang=lang)
+    po.metadata["PO-Revision-Date"] = stamp()
+    head = render(po)
+    cut = pot_text.find("\n\n")  # the end of the header entry: no blank line comes before it
+    return head if cut < 0 else head + "\n" + pot_text[cut + 2:]
+
+
 # --- Provenance and review state ------------------------------------------------------------
 # Machine output is recorded in a translator comment line "pipeline-mt: {json}" (engine, model,
 # version, path, score, ...). Translator comments survive merges; extracted comments do not.

@@ -39,6 +39,9 @@ from .errors import PipelineError
 from .files import fs_clock, pid_alive, read_bytes, remove_stale_temps, write_atomic, write_temp
 
 STATE_FILE = "state.json"
+# Documents handed to a worker at a time: small, so that the workers finish close together
+# (the last chunk decides when a stage ends) and results stream back early.
+CHUNK = 4
 FLUSHERS = 16  # threads that fsync staged files (they wait on the disk side by side)
 STAT_FILE = "stat.json"
 FORMAT = 2  # bump when the record layout changes: old state files are then ignored
@@ -366,7 +369,7 @@ def run(fn: Callable, items: Iterable, *, jobs: int) -> Iterator:
         # One result held back, so that the pool is shut down before the caller has the last
         # one (a caller does not ask for more once it has all it expects).
         held = _NONE = object()
-        for result in pool.map(fn, items, chunksize=max(1, min(16, len(items) // (4 * n)))):
+        for result in pool.map(fn, items, chunksize=max(1, min(CHUNK, len(items) // (4 * n)))):
             if held is not _NONE:
                 yield held
             held = result

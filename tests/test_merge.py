@@ -79,3 +79,22 @@ def test_obsolete_entry_with_previous_msgid_reads_back(tmp_path):
     assert "#~| msgid" in path.read_text(encoding="utf-8")
     again = catalog.load(path, "x.po")
     assert [e.msgstr for e in again.obsolete_entries()] == ["Hello world."]
+
+
+def _pots():
+    root = Path(__file__).resolve().parent.parent
+    return sorted((root / "locales").glob("*.pot")) + sorted((root / "tests" / "golden" / "extract").glob("*.pot"))
+
+
+@pytest.mark.parametrize("pot_path", _pots(), ids=lambda p: p.stem)
+@pytest.mark.parametrize("lang", ["en", "ar", "zh-Hant", "ja"])
+def test_first_catalog_text_is_the_merge_rendered(pot_path, lang, tmp_path, monkeypatch):
+    """update's shortcut for a new language gives the bytes that merging and rendering give."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    text = pot_path.read_text(encoding="utf-8")
+    pot = catalog.load(pot_path, pot_path.name)
+    assert catalog.render(pot) == text  # the shortcut's condition: a template as extract writes it
+    po, stats = catalog.merge(None, pot, lang=lang)
+    assert stats["new"] == len(pot)
+    want = catalog.text_to_save(po, tmp_path / "absent.po", date_key="PO-Revision-Date")
+    assert catalog.first_catalog_text(pot, text, lang=lang) == want
