@@ -258,3 +258,22 @@ def test_any_message_survives_a_catalog_write_and_read(pairs):
         po.append(polib.POEntry(msgid=msgid, msgstr=msgstr))
     again = catalog.parse(catalog.render(po), "a.po")
     assert [(e.msgid, e.msgstr) for e in again] == pairs
+
+
+_SPLIT_TEXT = st.lists(st.sampled_from(list("ab Z。！？；….!?\"'“”（）《》 \n") + ["Mr", "e.g", "中文"]),
+                       max_size=12).map("".join)
+_SPLIT_TAG = st.builds(Tag, st.sampled_from(["open", "close", "void"]), st.integers(1, 3))
+
+
+@given(st.lists(st.one_of(_SPLIT_TEXT, _SPLIT_TAG), max_size=12))
+@settings(max_examples=400, deadline=None)
+def test_split_marked_agrees_with_split_tokens(tokens):
+    """The walk's string form of sentence splitting cuts exactly where the token form does."""
+    def marked(toks):
+        return "".join(t if isinstance(t, str) else sentences.TAG_STAND_IN for t in toks)
+
+    tags = [t for t in tokens if isinstance(t, Tag)]
+    want = [marked(piece) for piece in sentences.split_tokens(tokens)]
+    got = sentences.split_marked(marked(tokens), tags)
+    assert "".join(got) == marked(tokens)
+    assert [p for p in got if p] == [p for p in want if p]
