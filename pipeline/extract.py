@@ -58,14 +58,15 @@ def extract(cfg: Config) -> Result:
     docs = []
     for src in source_documents(cfg):
         rel, out = cfg.rel(src), pot_path(cfg, src.stem)
-        docs.append((src, out, state.fresh(out, _key_of(rel, state.hash(src, rel)))))
+        key = _key(rel, state.hash(src, rel))
+        docs.append((src, out, key, state.fresh(out, key)))
     with incremental.Staging(cfg) as staging:
-        todo = [(cfg, src, out, staging) for src, out, rec in docs if rec is None]
+        todo = [(cfg, src, out, staging) for src, out, _, rec in docs if rec is None]
         done = iter(incremental.run(_extract_one, todo, jobs=cfg.jobs))
-        for src, out, rec in docs:
+        for src, out, key, rec in docs:
             rel = cfg.rel(out)
             if rec is None:
-                key, staged, out_hash, entries = next(done)
+                staged, out_hash, entries = next(done)
                 if staged:
                     staging.add(staged, out, out_hash)
                 (result.written if staged else result.unchanged).append(rel)
@@ -82,24 +83,20 @@ def extract(cfg: Config) -> Result:
     return result
 
 
-def _key(rel: str, data: bytes) -> str:
-    """What a template depends on: the source bytes, its path (in references) and the code."""
-    return _key_of(rel, incremental.digest(data))
-
-
-def _key_of(rel: str, source_hash: str) -> str:
-    """:func:`_key` from the hash of the source bytes (:meth:`incremental.State.hash`)."""
+def _key(rel: str, source_hash: str) -> str:
+    """What a template depends on: the source bytes (their hash, from
+    :meth:`incremental.State.hash`), its path (in references) and the code."""
     return incremental.digest("pot", incremental.code_version(), rel, source_hash)
 
 
-def _extract_one(job) -> tuple[str, str | None, str | None, int]:
-    """Worker: (inputs key, staged file or None when unchanged, output hash, entries)."""
+def _extract_one(job) -> tuple[str | None, str | None, int]:
+    """Worker: (staged file or None when unchanged, output hash, entries)."""
     cfg, src, out, staging = job
     rel = cfg.rel(src)
     data = read_bytes(src, rel)
     pot = pot_for(data, path=rel, doc=src.stem)
     text = catalog.text_to_save(pot, out, date_key="POT-Creation-Date")
     if text is None:
-        return _key(rel, data), None, incremental.file_hash(out), len(pot)
+        return None, incremental.file_hash(out), len(pot)
     staged, out_hash = staging.write(out, text, cfg.rel(out))
-    return _key(rel, data), staged, out_hash, len(pot)
+    return staged, out_hash, len(pot)

@@ -50,26 +50,27 @@ def update(cfg: Config, langs: tuple[str, ...]) -> Result:
     for pot_file in templates(cfg):
         pot_hash = state.hash(pot_file, cfg.rel(pot_file))
         paths = {lang: po_dirs[lang] / f"{pot_file.stem}.po" for lang in langs}
-        recs = {lang: state.fresh(paths[lang], _key_of(lang, pot_hash)) for lang in langs}
-        docs.append((pot_file, paths, recs))
+        keys = {lang: _key(lang, pot_hash) for lang in langs}
+        recs = {lang: state.fresh(paths[lang], keys[lang]) for lang in langs}
+        docs.append((pot_file, paths, keys, recs))
         # A template byte for byte as extract wrote it (not edited since): see _update_one.
         written = state.records.get(cfg.rel(pot_file))
         as_extracted[pot_file] = bool(written) and written.get("out") == pot_hash
     with incremental.Staging(cfg) as staging:
         todo = [(cfg, pot_file, tuple(l for l in langs if recs[l] is None), staging,
-                 as_extracted[pot_file]) for pot_file, _, recs in docs if None in recs.values()]
+                 as_extracted[pot_file]) for pot_file, _, _, recs in docs if None in recs.values()]
         done = iter(incremental.run(_update_one, todo, jobs=cfg.jobs))
-        for pot_file, paths, recs in docs:
+        for pot_file, paths, keys, recs in docs:
             merged = next(done) if None in recs.values() else {}
             for lang in langs:
                 path = paths[lang]
                 rel = cfg.rel(path)
                 if recs[lang] is None:
-                    key, stats, staged, out_hash = merged[lang]
+                    stats, staged, out_hash = merged[lang]
                     if staged:
                         staging.add(staged, path, out_hash)
                     (result.written if staged else result.unchanged).append(rel)
-                    state.record(path, key, out_hash, entries=stats["entries"])
+                    state.record(path, keys[lang], out_hash, entries=stats["entries"])
                 else:
                     # Merging an unchanged template again keeps every entry and adds nothing.
                     stats = {"kept": recs[lang]["entries"], "new": 0, "fuzzy": 0, "obsolete": 0,
@@ -83,24 +84,20 @@ def update(cfg: Config, langs: tuple[str, ...]) -> Result:
     return result
 
 
-def _key(lang: str, pot_data: bytes) -> str:
-    """What a merged catalog depends on besides its own bytes: the template, language, code."""
-    return _key_of(lang, incremental.digest(pot_data))
-
-
-def _key_of(lang: str, pot_hash: str) -> str:
-    """:func:`_key` from the hash of the template's bytes (:meth:`incremental.State.hash`)."""
+def _key(lang: str, pot_hash: str) -> str:
+    """What a merged catalog depends on besides its own bytes: the template (the hash of its
+    bytes, from :meth:`incremental.State.hash`), the language and the code."""
     return incremental.digest("po", incremental.code_version(), lang, pot_hash)
 
 
 def _update_one(job) -> dict[str, tuple]:
     """Worker: merge one template into the given languages' catalogs, staging changed ones.
 
-    Returns {lang: (inputs key, stats, staged file or None when unchanged, output hash)}.
+    Returns {lang: (stats, staged file or None when unchanged, output hash)}.
     """
     cfg, pot_file, langs, staging, as_extracted = job
-    data = read_bytes(pot_file, cfg.rel(pot_file))
     pot = catalog.load(pot_file, cfg.rel(pot_file))
+    pot_text = None  # read again only for a new language (load() has checked it)
     out = {}
     for lang in langs:
         path = po_path(cfg, lang, pot_file.stem)
@@ -109,13 +106,15 @@ def _update_one(job) -> dict[str, tuple]:
         if old is None and as_extracted:
             # A new language: the same bytes as merging, without rendering every entry again.
             stats = {"kept": 0, "new": len(pot), "fuzzy": 0, "obsolete": 0, "revived": 0}
-            text = catalog.first_catalog_text(pot, data.decode("utf-8"), lang=lang)
+            if pot_text is None:
+                pot_text = read_bytes(pot_file, cfg.rel(pot_file)).decode("utf-8")
+            text = catalog.first_catalog_text(pot, pot_text, lang=lang)
         else:
             po, stats = catalog.merge(old, pot, lang=lang)
             text = catalog.text_to_save(po, path, date_key="PO-Revision-Date")
         stats["entries"] = len(pot)
         if text is None:
-            out[lang] = (_key(lang, data), stats, None, incremental.file_hash(path))
+            out[lang] = (stats, None, incremental.file_hash(path))
         else:
-            out[lang] = (_key(lang, data), stats, *staging.write(path, text, rel))
+            out[lang] = (stats, *staging.write(path, text, rel))
     return out
