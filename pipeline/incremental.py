@@ -252,7 +252,7 @@ class Staging:
             return
         if self._flushers is None:
             self._flushers = ThreadPoolExecutor(max_workers=FLUSHERS)
-        self._flushing[staged] = self._flushers.submit(_flush, (staged, Path(dest), ""))
+        self._flushing[staged] = self._flushers.submit(_flush, staged, Path(dest))
 
     def commit(self, state: State | None = None) -> None:
         """Flush every staged file to disk, then move each into place, in the order added.
@@ -327,9 +327,8 @@ class Staging:
             self.discard()
 
 
-def _flush(pending: tuple[str, Path, str]) -> tuple[int, int]:
-    """fsync a staged file; its inode number and modification time (ns)."""
-    staged, dest, _ = pending
+def _flush(staged: str, dest: Path) -> tuple[int, int]:
+    """fsync a staged file (bound for ``dest``, named in errors); its inode and mtime (ns)."""
     try:
         fd = os.open(staged, os.O_RDONLY)
         try:
