@@ -111,6 +111,8 @@ def build(cfg: Config, *, langs: tuple[str, ...] = (), include_unreviewed: bool 
                 recs += [state.fresh(site / page.path(l, src.stem), key) for l in recs[0]["editions"][1:]]
             jobs.append((key, _replay(recs) if all(recs) else (cfg, src, settings)))
         todo = [job for _, job in jobs if isinstance(job, tuple)]
+        if todo:
+            page.learn((source_lang,) + targets)  # before the workers fork
         done = iter(incremental.run(_build_doc, todo, jobs=cfg.jobs))
 
         def flushing(d: dict) -> dict:

@@ -351,19 +351,21 @@ def text_to_save(po: polib.POFile, path: Path, *, date_key: str) -> str | None:
     return render(po)
 
 
-def first_catalog_text(pot: polib.POFile, pot_text: str, *, lang: str) -> str:
-    """``text_to_save(merge(None, pot), <new file>)``: a language's first catalog, for a template
-    whose text is exactly as extract writes it (the caller knows from the recorded hash).
+def first_catalog_text(pot_text: str, *, lang: str, where: str) -> str:
+    """``text_to_save(merge(None, load(<template>)), <new file>)``: a language's first catalog,
+    for a template whose text ``pot_text`` is exactly as extract wrote it (the caller knows from
+    the recorded hash; ``where`` names it in errors).
 
     A first catalog's entries are the template's with empty msgstrs, which the template already
-    holds: their text is taken as is after the header instead of being made and rendered again.
+    holds: their text is taken as is after the header, and only the header entry is parsed
+    (merge takes nothing else from a template besides its entries).
     """
+    cut = pot_text.find("\n\n")  # the end of the header entry: no blank line comes before it
     bare = polib.POFile(wrapwidth=WRAP)
-    bare.metadata = pot.metadata  # all that merge takes from a template besides its entries
+    bare.metadata = parse(pot_text if cut < 0 else pot_text[: cut + 1], where).metadata
     po, _ = merge(None, bare, lang=lang)
     po.metadata["PO-Revision-Date"] = stamp()
     head = render(po)
-    cut = pot_text.find("\n\n")  # the end of the header entry: no blank line comes before it
     return head if cut < 0 else head + "\n" + pot_text[cut + 2:]
 
 

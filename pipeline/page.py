@@ -70,6 +70,13 @@ def og_locale(lang: str) -> str:
     return f"{full.language}_{full.territory}" if full.territory else full.language
 
 
+def learn(langs: tuple[str, ...]) -> None:
+    """Look up the facts above for ``langs`` now: worker processes forked afterwards inherit
+    the answers instead of each loading CLDR data again (and the index page needs them here)."""
+    for lang in langs:
+        direction(lang), language_name(lang), og_locale(lang)
+
+
 def ui(lang: str, index: int) -> tuple[str, str | None]:
     """(text, lang attribute needed or None) of interface string ``index``."""
     if lang in UI:

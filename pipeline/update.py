@@ -45,7 +45,7 @@ def update(cfg: Config, langs: tuple[str, ...]) -> Result:
     result = Result()
     state = incremental.State(cfg)
     docs = []
-    as_extracted: dict[Path, bool] = {}
+    extracted: dict[Path, int | None] = {}
     po_dirs = {lang: catalog_dir(cfg, lang) for lang in langs}  # po_path(), each folder worked out once
     for pot_file in templates(cfg):
         pot_hash = state.hash(pot_file, cfg.rel(pot_file))
@@ -55,10 +55,11 @@ def update(cfg: Config, langs: tuple[str, ...]) -> Result:
         docs.append((pot_file, paths, keys, recs))
         # A template byte for byte as extract wrote it (not edited since): see _update_one.
         written = state.records.get(cfg.rel(pot_file))
-        as_extracted[pot_file] = bool(written) and written.get("out") == pot_hash
+        as_written = bool(written) and written.get("out") == pot_hash and isinstance(written.get("entries"), int)
+        extracted[pot_file] = written["entries"] if as_written else None
     with incremental.Staging(cfg) as staging:
         todo = [(cfg, pot_file, tuple(l for l in langs if recs[l] is None), staging,
-                 as_extracted[pot_file]) for pot_file, _, _, recs in docs if None in recs.values()]
+                 extracted[pot_file]) for pot_file, _, _, recs in docs if None in recs.values()]
         done = iter(incremental.run(_update_one, todo, jobs=cfg.jobs))
         for pot_file, paths, keys, recs in docs:
             merged = next(done) if None in recs.values() else {}
@@ -95,24 +96,32 @@ def _update_one(job) -> dict[str, tuple]:
 
     Returns {lang: (stats, staged file or None when unchanged, output hash)}.
     """
-    cfg, pot_file, langs, staging, as_extracted = job
-    pot = catalog.load(pot_file, cfg.rel(pot_file))
-    pot_text = None  # read again only for a new language (load() has checked it)
+    cfg, pot_file, langs, staging, extracted = job
+    where = cfg.rel(pot_file)
+    paths = {lang: po_path(cfg, lang, pot_file.stem) for lang in langs}
+    exists = {lang: path.exists() for lang, path in paths.items()}
+    # ``extracted``: the number of entries extract recorded for a template that is still byte
+    # for byte what it wrote (else None). A new language's first catalog then comes from the
+    # template's text (catalog.first_catalog_text), and the template's entries need not be read.
+    new_only = extracted is not None and not any(exists.values())
+    pot = None if new_only else catalog.load(pot_file, where)
+    pot_text = None
     out = {}
     for lang in langs:
-        path = po_path(cfg, lang, pot_file.stem)
+        path = paths[lang]
         rel = cfg.rel(path)
-        old = catalog.load(path, rel) if path.exists() else None
-        if old is None and as_extracted:
+        old = catalog.load(path, rel) if exists[lang] else None
+        entries = extracted if pot is None else len(pot)
+        if old is None and extracted is not None:
             # A new language: the same bytes as merging, without rendering every entry again.
-            stats = {"kept": 0, "new": len(pot), "fuzzy": 0, "obsolete": 0, "revived": 0}
+            stats = {"kept": 0, "new": entries, "fuzzy": 0, "obsolete": 0, "revived": 0}
             if pot_text is None:
-                pot_text = read_bytes(pot_file, cfg.rel(pot_file)).decode("utf-8")
-            text = catalog.first_catalog_text(pot, pot_text, lang=lang)
+                pot_text = read_bytes(pot_file, where).decode("utf-8")
+            text = catalog.first_catalog_text(pot_text, lang=lang, where=where)
         else:
             po, stats = catalog.merge(old, pot, lang=lang)
             text = catalog.text_to_save(po, path, date_key="PO-Revision-Date")
-        stats["entries"] = len(pot)
+        stats["entries"] = entries
         if text is None:
             out[lang] = (stats, None, incremental.file_hash(path))
         else:

@@ -97,4 +97,4 @@ def test_first_catalog_text_is_the_merge_rendered(pot_path, lang, tmp_path, monk
     po, stats = catalog.merge(None, pot, lang=lang)
     assert stats["new"] == len(pot)
     want = catalog.text_to_save(po, tmp_path / "absent.po", date_key="PO-Revision-Date")
-    assert catalog.first_catalog_text(pot, text, lang=lang) == want
+    assert catalog.first_catalog_text(text, lang=lang, where=pot_path.name) == want
