@@ -249,7 +249,7 @@ def _build_doc(job) -> dict:
             where = cfg.rel(po_file)
             warnings: list[str] = []
             plan.translations, plan.reviewed = load_translations(
-                catalog.load(po_file, where), msgids, where=where,
+                catalog.load(po_file, where, translated_only=True), msgids, where=where,
                 include_unreviewed=s.include_unreviewed, warnings=warnings)
             plan.usable = len(plan.translations)
             messages += [(lang, w) for w in warnings]

@@ -263,11 +263,15 @@ class _POText(str):
         return [l[:-1] if l.endswith("\r") else l for l in lines]
 
 
-def parse(text: str, where: str) -> polib.POFile:
-    """Parse PO/POT text; syntax errors, duplicates, bad charset or Plural-Forms raise CatalogError."""
+def parse(text: str, where: str, *, translated_only: bool = False) -> polib.POFile:
+    """Parse PO/POT text; syntax errors, duplicates, bad charset or Plural-Forms raise CatalogError.
+
+    ``translated_only``: keep only the entries that are not obsolete and have a translation (a
+    msgstr, or a msgstr of a plural form), all that build uses; the same checks and errors.
+    """
     text = _POText(text)
     # As polib writes it (nearly every catalog): read fast, and free of syntax errors.
-    po = poreader.read_as_written(text, wrapwidth=WRAP)
+    fast = po = poreader.read_as_written(text, wrapwidth=WRAP, translated_only=translated_only)
     if po is None:
         _check_lines(text, where)
     try:
@@ -286,6 +290,8 @@ def parse(text: str, where: str) -> polib.POFile:
             msg = f'duplicate msgid "{dup.group(1)}"'
             loc = _where_line(where, text, f'msgid "{dup.group(1)}"', nth=2)
         raise CatalogError(loc, msg.splitlines()[0] if msg else "cannot parse catalog") from None
+    if translated_only and fast is None:  # read whole: keep what the fast path keeps
+        po[:] = [e for e in po if not e.obsolete and (e.msgstr or any(e.msgstr_plural.values()))]
     ctype = po.metadata.get("Content-Type", "text/plain; charset=UTF-8")
     m = re.search(r"charset=([\w-]+)", ctype)
     if m and m.group(1).lower().replace("_", "-") not in ("utf-8", "utf8", "charset"):
@@ -296,8 +302,8 @@ def parse(text: str, where: str) -> polib.POFile:
     return po
 
 
-def load(path: Path, where: str) -> polib.POFile:
-    """Read a catalog from disk (UTF-8 only)."""
+def load(path: Path, where: str, *, translated_only: bool = False) -> polib.POFile:
+    """Read a catalog from disk (UTF-8 only); ``translated_only`` as for :func:`parse`."""
     data = read_bytes(path, where)
     try:
         text = data.decode("utf-8")
@@ -306,7 +312,7 @@ def load(path: Path, where: str) -> polib.POFile:
         raise CatalogError(f"{where}:{line}", "not valid UTF-8") from None
     if "\x00" in text:
         raise CatalogError(where, "binary file, not a PO catalog")
-    return parse(text, where)
+    return parse(text, where, translated_only=translated_only)
 
 
 def render(po: polib.POFile) -> str:

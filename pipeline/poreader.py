@@ -12,6 +12,7 @@ lets polib read it."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 import polib
 
@@ -84,10 +85,13 @@ def read(text: str, *, wrapwidth: int) -> polib.POFile | None:
     return _catalog(text, parsed, wrapwidth)
 
 
-def read_as_written(text: str, *, wrapwidth: int) -> polib.POFile | None:
+def read_as_written(text: str, *, wrapwidth: int, translated_only: bool = False) -> polib.POFile | None:
     """The catalog in ``text`` if it is laid out as polib writes it (then it has no syntax error
-    either), else None."""
-    return _catalog(text, _read_entries(text), wrapwidth)
+    either), else None.
+
+    ``translated_only``: the same catalog with only its entries that are not obsolete and have a
+    msgstr (all that build uses): the others are read only as far as the duplicate check needs."""
+    return _catalog(text, _read_entries(text, translated_only=translated_only), wrapwidth)
 
 
 def _catalog(text: str, parsed: tuple[str, list[polib.POEntry]] | None, wrapwidth: int) -> polib.POFile | None:
@@ -95,12 +99,6 @@ def _catalog(text: str, parsed: tuple[str, list[polib.POEntry]] | None, wrapwidt
     if parsed is None:
         return None
     header_comment, entries = parsed
-    seen: set[str] = set()
-    for e in entries:  # what check_for_duplicates refuses (polib says which): a msgid used before
-        if e.msgid in seen:  # by an entry that is not obsolete
-            return None
-        if not e.obsolete:
-            seen.add(e.msgid)
     po = polib.POFile(wrapwidth=wrapwidth, encoding=polib.detect_encoding(text),
                       check_for_duplicates=True)
     po.header = header_comment
@@ -120,34 +118,59 @@ def _catalog(text: str, parsed: tuple[str, list[polib.POEntry]] | None, wrapwidt
     return po
 
 
-def _joined(lines: list[str]) -> str:
-    """Comment lines as polib adds them up: empty lines before the first text are lost."""
+def _translator_comment(tc: str) -> str:
+    """The text of translator comment lines ("# text", or "#" alone: an empty comment) as polib
+    adds them up: empty lines before the first text are lost."""
+    lines = [l[2:] for l in tc[:-1].split("\n")]
     while lines and lines[0] == "":
         del lines[0]
     return "\n".join(lines)
 
 
-def _read_entries(text: str) -> tuple[str, list[polib.POEntry]] | None:
-    """(header comment, entries) of a catalog laid out as polib writes it, else None."""
+def _has_duplicate(keys: Iterable[tuple[str, str | int]]) -> bool:
+    """Whether a msgid (of ``(msgid, obsolete)`` in file order) is used after an entry with it that
+    is not obsolete: what check_for_duplicates refuses (polib says which)."""
+    seen: set[str] = set()
+    for msgid, obsolete in keys:
+        if msgid in seen:
+            return True
+        if not obsolete:
+            seen.add(msgid)
+    return False
+
+
+def _read_entries(text: str, *, translated_only: bool = False) -> tuple[str, list[polib.POEntry]] | None:
+    """(header comment, entries) of a catalog laid out as polib writes it, else None (also for a
+    duplicate msgid). ``translated_only``: no entry for what is obsolete or has an empty msgstr,
+    except the header entry."""
     header = ""
     entries: list[polib.POEntry] = []
-    pos, line, end = 0, 1, len(text)
+    keys: list[tuple[str, str]] = []  # (msgid, obsolete) of every entry, made or not
+    pos, end = 0, len(text)
+    line, counted = 1, 0  # the number of the line at ``counted``
     match = _ENTRY_RE.match
     while pos < end:
         m = match(text, pos)
         if m is None:
             return None
         tc, gc, oc, fl, previous, obsolete, msgid, msgstr = m.groups()
+        start, pos = pos, m.end()
+        # '"\n"' (or '"\n#~ "') is only ever the end of a line of a message and the start of the next.
+        newline = f'"\n{obsolete}"'
+        msgid = _unescape(msgid[1:-1].replace(newline, ""))
+        msgstr = msgstr[1:-1].replace(newline, "")  # empty exactly when it is empty unescaped
+        keys.append((msgid, obsolete))
+        if tc and not start:  # translator comments before the first entry are the header comment
+            header, tc = _translator_comment(tc), ""
+        if translated_only and (obsolete or not msgstr and msgid):  # msgid "": the header's metadata
+            continue
+        line += text.count("\n", counted, start)  # counted up to the entries made only
+        counted = start
         tcomment = comment = ""
         occurrences: list[tuple[str, str]] = []
         flags: list[str] = []
         if tc:
-            # "#" alone is an empty comment; before the first entry these are the header.
-            tc = _joined([l[2:] for l in tc[:-1].split("\n")])
-            if entries:
-                tcomment = tc
-            else:
-                header = tc
+            tcomment = _translator_comment(tc)
         if gc:
             comment = gc[3:-1].replace("\n#. ", "\n")
         if oc:
@@ -159,16 +182,12 @@ def _read_entries(text: str) -> tuple[str, list[polib.POEntry]] | None:
             flags = [f.strip() for f in fl[3:-1].replace("\n#, ", ",").split(",")]
         if previous is not None:
             previous = _unescape(previous[1:-1].replace('"\n#| "', ""))
-        # '"\n"' (or '"\n#~ "') is only ever the end of a line of a message and the start of the next.
-        newline = f'"\n{obsolete}"'
-        msgid = msgid[1:-1].replace(newline, "")
-        msgstr = msgstr[1:-1].replace(newline, "")
-        entries.append(new_entry(_unescape(msgid), _unescape(msgstr), comment=comment, tcomment=tcomment,
+        entries.append(new_entry(msgid, _unescape(msgstr), comment=comment, tcomment=tcomment,
                                  occurrences=occurrences, flags=flags, previous_msgid=previous,
                                  obsolete=1 if obsolete else 0,  # ints, as polib's parser sets
-                                 linenum=line if entries else 0))
-        line += text.count("\n", pos, m.end())
-        pos = m.end()
+                                 linenum=line if start else 0))  # polib numbers the first entry 0
+    if _has_duplicate(keys):
+        return None
     return header, entries
 
 
@@ -250,4 +269,6 @@ def _read_lines(text: str) -> tuple[str, list[polib.POEntry]] | None:
         state = symbol
     if tokens and not tokens[0].startswith("#"):
         entries.append(entry)
+    if _has_duplicate((e.msgid, e.obsolete) for e in entries):
+        return None
     return header, entries

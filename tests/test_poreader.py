@@ -1,5 +1,6 @@
 """The fast catalog reader gives exactly what polib reads: on catalogs the writer wrote from random
-entries (hypothesis) and on hand-written layouts at the edges of its fast path."""
+entries (hypothesis) and on hand-written layouts at the edges of its fast path. Reading only the
+translated entries (for build) gives the same entries, header and errors as reading all of them."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from pipeline import catalog, poreader, powriter
+from pipeline.errors import CatalogError
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,9 +29,40 @@ def _polib(text: str) -> polib.POFile | None:
         return None
 
 
+def _translated(po) -> list:
+    """What a translated-only reading keeps of a whole one."""
+    return [e for e in po if not e.obsolete and (e.msgstr or any(e.msgstr_plural.values()))]
+
+
+def _parsed(text: str, **options) -> tuple:
+    """The snapshot of ``catalog.parse``'s catalog, or its error (where, message)."""
+    try:
+        return "read", _snapshot(catalog.parse(text, "x.po", **options))
+    except CatalogError as e:
+        return "error", e.where, e.message
+
+
+def _same_translated_only(text: str) -> None:
+    """Reading only the translated entries gives those of the whole catalog (header and metadata
+    alike, every field of every entry, linenum included), and the same errors."""
+    whole = poreader.read_as_written(text, wrapwidth=catalog.WRAP)
+    part = poreader.read_as_written(text, wrapwidth=catalog.WRAP, translated_only=True)
+    assert (part is None) == (whole is None), text
+    if whole is not None:
+        whole[:] = _translated(whole)
+        assert _snapshot(part) == _snapshot(whole), text
+    want = _parsed(text)
+    if want[0] == "read":
+        po = catalog.parse(text, "x.po")
+        po[:] = _translated(po)
+        want = "read", _snapshot(po)
+    assert _parsed(text, translated_only=True) == want, text
+
+
 def _same_as_polib(text: str) -> bool:
     """poreader reads ``text`` as polib does (or leaves it to polib); True when its fast path read it."""
     text = catalog._POText(text)
+    _same_translated_only(text)
     fast = poreader.read_as_written(text, wrapwidth=catalog.WRAP)
     got = poreader.read(text, wrapwidth=catalog.WRAP)
     want = _polib(text)
@@ -116,6 +149,9 @@ def test_written_catalogs_take_the_fast_path(entries, header, fuzzy):
 
 
 _HEAD = 'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+# Fuzzy, untranslated and obsolete entries, with previous msgids: one of them is translated and in use.
+_MIXED = (_HEAD + '#, fuzzy\n#| msgid "old"\nmsgid "a"\nmsgstr ""\n\n#, fuzzy\n#| msgid "older"\nmsgid "b"\n'
+          'msgstr "B"\n\n#| msgid "gone"\n#~ msgid "c"\n#~ msgstr "C"\n\n#~ msgid "d"\n#~ msgstr ""\n')
 # Layouts at the edges of the fast path: (text, read by the fast path?)
 EDGES = [
     (_HEAD + '#. a\n#: f.html:1 g.html\n#, fuzzy, c-format\nmsgid "x"\nmsgstr "y"\n', True),
@@ -150,6 +186,20 @@ EDGES = [
     (_HEAD + 'msgid "x"\nmsgid_plural "xs"\nmsgstr[0] ""\nmsgstr[1] ""\n', False),
     ("", True),
     ('msgid "no header"\nmsgstr ""\n', True),
+    # For reading translated entries only: what it skips still counts.
+    (_HEAD + 'msgid "a"\nmsgstr ""\n\nmsgid "b"\nmsgstr "B"\n\nmsgid "a"\nmsgstr ""\n', False),  # duplicate
+    (_HEAD + 'msgid "a"\nmsgstr ""\n\n#~ msgid "a"\nmsgstr "old"\n', False),  # duplicate, obsolete
+    (_HEAD + 'msgid "a"\nmsgstr "A"\n\n#, fuzzy\n#~ msgid "a"\n#~ msgstr ""\n', False),
+    (_MIXED, True),
+    (_HEAD + '# pipeline-mt: {"engine": "x"}\n#, fuzzy\nmsgid "a"\nmsgstr "A"\n\n'
+     '# reviewed-by: me\nmsgid "b"\nmsgstr "B"\n\n# t\n#. c\n#: f.html:1\nmsgid "c"\nmsgstr ""\n', True),
+    (_HEAD + 'msgid ""\n"a"\nmsgstr ""\n""\n\nmsgid "b"\nmsgstr " "\n\nmsgid "c"\nmsgstr "\\n"\n', True),
+    (_HEAD + 'msgid "x"\nmsgid_plural "xs"\nmsgstr[0] "X"\nmsgstr[1] ""\n\n'
+     'msgid "y"\nmsgid_plural "ys"\nmsgstr[0] ""\nmsgstr[1] ""\n\nmsgid "z"\nmsgstr "Z"\n', False),
+    (_HEAD + 'msgctxt "c"\nmsgid "x"\nmsgstr "X"\n\nmsgctxt "d"\nmsgid "x"\nmsgstr ""\n\nmsgid "x"\nmsgstr ""\n', False),
+    ('# head\n#, fuzzy\nmsgid ""\nmsgstr ""\n\nmsgid "a"\nmsgstr ""\n\nmsgid "b"\nmsgstr "B"\n', True),  # empty header
+    ('# head\nmsgid "a"\nmsgstr ""\n\n' + _HEAD + '# t\nmsgid "b"\nmsgstr "B"\n', True),  # header not first
+    ('#~ msgid "a"\n#~ msgstr "A"\n\nmsgid "b"\nmsgstr "B"\n', True),
 ]
 
 
@@ -169,3 +219,38 @@ def test_entries_are_polib_entries():
     want = polib.POEntry(msgid="a", msgstr="b", comment="c", occurrences=[("f", "1")], flags=["fuzzy"])
     assert type(e) is polib.POEntry and vars(e) == vars(want) and list(vars(e)) == list(vars(want))
     assert poreader.new_entry().msgstr_plural is not poreader.new_entry().msgstr_plural
+
+
+_PLURAL_HEAD = 'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n"Plural-Forms: {}\\n"\n\n'
+# Catalogs that catalog.load refuses, and where (line) it says the error is.
+BAD = [
+    # A duplicate among untranslated entries, and of an obsolete one.
+    (_HEAD + 'msgid "a"\nmsgstr ""\n\nmsgid "b"\nmsgstr "B"\n\nmsgid "a"\nmsgstr ""\n', "x.po:11"),
+    (_HEAD + 'msgid "a"\nmsgstr "A"\n\n#~ msgid "a"\n#~ msgstr ""\n', "x.po:8"),
+    (_HEAD + 'msgid "a"\nmsgstr ""\n\nmsgid "b\nmsgstr "B"\n', "x.po:8"),
+    (_HEAD + 'msgid "a"\nmsgstr ""\n\nmsgid "b"\nmsgstr "B\n', "x.po:9"),
+    (_HEAD + 'msgid "a"\nmsgstr ""\n\nmsgid "b"\nmsgstr "B"\nmsgstr "C"\n', "x.po:10"),
+    (_HEAD.replace("UTF-8", "ISO-8859-1") + 'msgid "a"\nmsgstr ""\n', "x.po:3"),
+    (_PLURAL_HEAD.format("nplurals=2; plural=exec();") + 'msgid "a"\nmsgstr ""\n', "x.po:4"),
+    (_HEAD + 'msgid "a"\nmsgstr ""\n\nmsgid "b"\nmsgstr "\xe9"\n', "x.po:9"),  # written in Latin-1
+    (_HEAD + 'msgid "a"\nmsgstr ""\n\nmsgid "b\x00"\nmsgstr "B"\n', "x.po"),
+]
+
+
+@pytest.mark.parametrize("text,where", BAD, ids=range(len(BAD)))
+def test_translated_only_gives_the_same_errors(tmp_path, text, where):
+    path = tmp_path / "x.po"
+    path.write_bytes(text.encode("latin-1" if "\xe9" in text else "utf-8"))
+    errors = []
+    for translated_only in (False, True):
+        with pytest.raises(CatalogError) as e:
+            catalog.load(path, "x.po", translated_only=translated_only)
+        errors.append((e.value.where, e.value.message))
+    assert errors[0] == errors[1]
+    assert errors[0][0] == where, errors[0]
+
+
+def test_translated_only_keeps_only_translated_entries():
+    text = catalog._POText(_MIXED)
+    po = poreader.read_as_written(text, wrapwidth=catalog.WRAP, translated_only=True)
+    assert [(e.msgid, e.msgstr, e.flags, e.previous_msgid, e.linenum) for e in po] == [("b", "B", ["fuzzy"], "older", 10)]
