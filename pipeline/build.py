@@ -19,7 +19,7 @@ from pathlib import Path
 import lxml.etree as etree
 import polib
 
-from . import catalog, document, extract, incremental, page
+from . import catalog, document, extract, incremental, page, unitmap
 from .config import Config, bcp47
 from .edition import Translation, serialize, text_of, translate, translation_problems
 from .errors import ConfigError, PipelineError
@@ -234,7 +234,10 @@ def _build_doc(job) -> dict:
     doc, rel = src.stem, cfg.rel(src)
     data = read_bytes(src, rel)
     tree = document.parse(data, rel)
-    units = document.units(tree)
+    # The units extract found in these very bytes, when it left them; else the walk.
+    units = unitmap.load(cfg, doc, unitmap.key(data), tree)
+    if units is None:
+        units = document.units(tree)
     msgids = {s.msgid for u in units for s in u.sentences}
     title = tree.find(".//title")
     title = text_of(title) if title is not None else doc

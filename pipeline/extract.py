@@ -6,7 +6,7 @@ from pathlib import Path
 
 import polib
 
-from . import catalog, document, incremental
+from . import catalog, document, incremental, unitmap
 from .config import Config
 from .errors import SourceError
 from .files import read_bytes
@@ -15,9 +15,12 @@ from .segment import Result, Segment
 
 def extract_html(data: bytes, *, path: str) -> list[Segment]:
     """Segments of one HTML document (bytes), in document order."""
-    tree = document.parse(data, path)
+    return _segments(document.units(document.parse(data, path)), path=path)
+
+
+def _segments(units: list[document.Unit], *, path: str) -> list[Segment]:
     out = []
-    for unit in document.units(tree):
+    for unit in units:
         for s in unit.sentences:
             if not s.translatable:
                 continue
@@ -60,13 +63,14 @@ def extract(cfg: Config) -> Result:
         rel, out = cfg.rel(src), pot_path(cfg, src.stem)
         key = _key(rel, state.hash(src, rel))
         docs.append((src, out, key, state.fresh(out, key)))
-    with incremental.Staging(cfg) as staging:
+    with incremental.Staging(cfg) as staging, unitmap.Pack(cfg) as pack:
         todo = [(cfg, src, out, staging) for src, out, _, rec in docs if rec is None]
         done = iter(incremental.run(_extract_one, todo, jobs=cfg.jobs))
         for src, out, key, rec in docs:
             rel = cfg.rel(out)
             if rec is None:
-                staged, out_hash, entries = next(done)
+                staged, out_hash, entries, units_map = next(done)
+                pack.add(src.stem, units_map)
                 if staged:
                     staging.add(staged, out, out_hash)
                 (result.written if staged else result.unchanged).append(rel)
@@ -79,6 +83,8 @@ def extract(cfg: Config) -> Result:
             result.add("entries", entries)
             result.add("documents")
         staging.commit(state)
+        if todo:  # (a run that redoes nothing reads and writes nothing, not even the maps)
+            pack.commit([src.stem for src, *_ in docs])
     state.save()
     return result
 
@@ -89,14 +95,18 @@ def _key(rel: str, source_hash: str) -> str:
     return incremental.digest("pot", incremental.code_version(), rel, source_hash)
 
 
-def _extract_one(job) -> tuple[str | None, str | None, int]:
-    """Worker: (staged file or None when unchanged, output hash, entries)."""
+def _extract_one(job) -> tuple[str | None, str | None, int, bytes | None]:
+    """Worker: (staged file or None when unchanged, output hash, entries, the map of the
+    document's units for build, which then need not walk the same bytes again)."""
     cfg, src, out, staging = job
     rel = cfg.rel(src)
     data = read_bytes(src, rel)
-    pot = pot_for(data, path=rel, doc=src.stem)
+    tree = document.parse(data, rel)
+    units = document.units(tree)
+    units_map = unitmap.encode(unitmap.key(data), tree, units)
+    pot = catalog.segments_to_pot(_segments(units, path=rel), project=src.stem)
     text = catalog.text_to_save(pot, out, date_key="POT-Creation-Date")
     if text is None:
-        return None, incremental.file_hash(out), len(pot)
+        return None, incremental.file_hash(out), len(pot), units_map
     staged, out_hash = staging.write(out, text, cfg.rel(out))
-    return staged, out_hash, len(pot)
+    return staged, out_hash, len(pot), units_map

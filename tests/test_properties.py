@@ -14,7 +14,7 @@ import lxml.html
 import polib
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from pipeline import catalog, document, placeholders, sentences
+from pipeline import catalog, document, placeholders, sentences, unitmap
 from pipeline.extract import extract_html
 from pipeline.placeholders import Tag
 from pipeline.segment import Segment
@@ -119,6 +119,27 @@ def test_random_documents_rebuild_to_the_same_text_and_structure(doc, identity):
     out = lxml.html.document_fromstring(edition.serialize(tree).decode("utf-8")).getroottree()
     assert _text(out) == _text(source)
     assert _structure(out, drop_markers=True) == _structure(source, drop_markers=True)
+
+
+@FAST
+@given(DOCUMENT)
+def test_random_documents_units_come_back_from_their_map(doc):
+    """The map extract leaves for build gives build's own parse of the same bytes the units
+    of the walk: the same nodes (by document order), attributes, msgids and placeholders."""
+    data = doc.encode("utf-8")
+    tree = document.parse(data, "random.html")
+    units = document.units(tree)
+    twin = document.parse(data, "random.html")
+    rebuilt = unitmap.decode(unitmap.encode("k", tree, units), "k", twin)
+
+    def shape(units, tree):
+        number = {node: i for i, node in enumerate(tree.iter())}
+        return [(number[u.element], u.attr, None if u.prev is None else number[u.prev],
+                 [number[c] for c in u.children],
+                 [(s.msgid, s.translatable, {n: number[e] for n, e in s.elements.items()}) for s in u.sentences])
+                for u in units]
+
+    assert rebuilt is not None and shape(rebuilt, twin) == shape(units, tree)
 
 
 # --- Random source edits through update ------------------------------------------------------
