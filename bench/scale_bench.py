@@ -59,6 +59,9 @@ def project(folder: Path, pages: list[Path]) -> Path:
 def measure(kind: str, *args: str, counts: Path | None = None) -> dict:
     """Run one tool in a fresh process (see :func:`child`); what it measured, plus "process"."""
     env = dict(ENV, BENCH_COUNTS=str(counts)) if counts else ENV
+    # The set-up just deleted the previous run's files and copied the pages: let the kernel
+    # write that out first, or its disk work lands in whichever tool runs next.
+    os.sync()
     t = time.perf_counter()
     r = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--child", kind, *args],
                        env=env, capture_output=True, text=True)
