@@ -22,6 +22,7 @@ only once every document has succeeded: bad input still writes nothing.
 from __future__ import annotations
 
 import errno
+import gc
 import hashlib
 import json
 import os
@@ -365,10 +366,19 @@ def run(fn: Callable, items: Iterable, *, jobs: int) -> Iterator:
     ctx = get_context("fork") if "fork" in get_all_start_methods() else None
     pool = ProcessPoolExecutor(n, mp_context=ctx)
     try:
+        # A forked worker's garbage collector would visit (and so write to, making the kernel
+        # copy) nearly every page of objects inherited from this process. Frozen objects are
+        # left out of collections: frozen while the workers fork (map submits every chunk, and
+        # so starts them all), then given back to this process's collector.
+        gc.freeze()
+        try:
+            results = pool.map(fn, items, chunksize=max(1, min(CHUNK, len(items) // (4 * n))))
+        finally:
+            gc.unfreeze()
         # One result held back, so that the pool is shut down before the caller has the last
         # one (a caller does not ask for more once it has all it expects).
         held = _NONE = object()
-        for result in pool.map(fn, items, chunksize=max(1, min(CHUNK, len(items) // (4 * n)))):
+        for result in results:
             if held is not _NONE:
                 yield held
             held = result
