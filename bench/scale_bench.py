@@ -1,7 +1,7 @@
 """Corpus-scale benchmark: Translate Toolkit's html2po + po2html and this pipeline's
 extract + update + build (one language, empty catalog), on the same pages in one run.
 
-    python bench/scale_bench.py [--pages 400] [--repeat 3] [--check]
+    python bench/scale_bench.py [--pages 400] [--repeat 5] [--check]
 
 It generates the corpus (bench/make_corpus.py) when missing, then measures:
   1. the full run, both tools side by side (best of --repeat, interleaved), and the ratio;
@@ -111,7 +111,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pages", type=int, default=400)
     ap.add_argument("--small", type=int, default=100, help="the smaller corpus for peak RSS")
-    ap.add_argument("--repeat", type=int, default=3, help="full runs per tool (best is kept)")
+    ap.add_argument("--repeat", type=int, default=5, help="full runs per tool (best is kept)")
     ap.add_argument("--corpus", type=Path, default=HERE / "corpus")
     ap.add_argument("--work", type=Path, default=HERE / "out")
     ap.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
