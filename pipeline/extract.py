@@ -9,7 +9,7 @@ import polib
 from . import catalog, document, incremental, unitmap
 from .config import Config
 from .errors import SourceError
-from .files import read_bytes
+from .files import listing, read_bytes
 from .segment import Result, Segment
 
 
@@ -39,7 +39,7 @@ def source_documents(cfg: Config) -> list[Path]:
     where = cfg.rel(cfg.source)
     if not cfg.source.is_dir():
         raise SourceError(where, "source folder not found")
-    docs = sorted(p for p in cfg.source.glob("*.html") if p.is_file())
+    docs = listing(cfg.source, ".html", files_only=True)
     if not docs:
         raise SourceError(where, "no .html documents in the source folder")
     return docs

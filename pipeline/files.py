@@ -26,6 +26,21 @@ def read_bytes(path: Path, where: str) -> bytes:
         raise PipelineError(where, f"cannot read: {e.strerror}") from None
 
 
+def listing(folder: Path, suffix: str, *, files_only: bool = False) -> list[Path]:
+    """``sorted(folder.glob("*" + suffix))`` (hidden names too, as pathlib's glob), with
+    ``files_only`` only those that are files or links to files; one directory read, without a
+    stat per name or pathlib's pattern matching. A missing folder gives [].
+    """
+    try:
+        with os.scandir(folder) as entries:
+            names = [e.name for e in entries
+                     if e.name.endswith(suffix) and (not files_only or e.is_file())]
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    names.sort()  # in one folder, the order of the paths is that of the names
+    return [folder / name for name in names]
+
+
 def write_atomic(path: Path, data: bytes | str, where: str | None = None) -> bool:
     """Write through a temporary file in the same folder and a rename; False when unchanged.
 

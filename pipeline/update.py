@@ -7,14 +7,14 @@ from pathlib import Path
 from . import catalog, incremental
 from .config import Config, po_dir_name
 from .errors import CatalogError
-from .files import read_bytes
+from .files import listing, read_bytes
 from .segment import Result
 
 
 def templates(cfg: Config) -> list[Path]:
     """Every ``locales/*.pot`` (sorted); none at all is an error."""
     where = cfg.rel(cfg.locales)
-    pots = sorted(cfg.locales.glob("*.pot")) if cfg.locales.is_dir() else []
+    pots = listing(cfg.locales, ".pot")
     if not pots:
         raise CatalogError(where, "no templates (.pot): run `pipeline extract` first")
     return pots
@@ -33,7 +33,7 @@ def po_path(cfg: Config, lang: str, doc: str) -> Path:
 def catalogs(cfg: Config, lang: str) -> list[tuple[str, Path]]:
     """(document, path) of every existing catalog of a language."""
     d = catalog_dir(cfg, lang)
-    return [(p.stem, p) for p in sorted(d.glob("*.po"))] if d.is_dir() else []
+    return [(p.stem, p) for p in listing(d, ".po")]
 
 
 def update(cfg: Config, langs: tuple[str, ...]) -> Result:

@@ -87,3 +87,22 @@ def test_segments_carry_location_context_and_placeholder_legend():
     assert label.line == 28  # the <li> line in source/article.html
     assert label.context == '<li> in "专项打击行动:重拳出击,雷霆万钧"'
     assert label.placeholders == ("<1> = <strong>",)
+
+
+def test_listing_is_pathlib_glob(tmp_path):
+    """files.listing (one directory read) lists what sorted(glob) lists: hidden names too,
+    case-sensitive suffix; with files_only, files and links to files only."""
+    from pipeline.files import listing
+
+    for name in ["b.html", "a.html", ".hidden.html", "UPPER.HTML", "x.htm", ".html", "Z.html"]:
+        (tmp_path / name).write_text("x")
+    (tmp_path / "folder.html").mkdir()
+    (tmp_path / "link.html").symlink_to(tmp_path / "a.html")
+    (tmp_path / "broken.html").symlink_to(tmp_path / "nowhere")
+    assert listing(tmp_path, ".html") == sorted(tmp_path.glob("*.html"))
+    assert listing(tmp_path, ".html", files_only=True) == sorted(
+        p for p in tmp_path.glob("*.html") if p.is_file())
+    assert [p.name for p in listing(tmp_path, ".html", files_only=True)] == [
+        ".hidden.html", ".html", "Z.html", "a.html", "b.html", "link.html"]
+    assert listing(tmp_path / "missing", ".html") == []
+    assert listing(tmp_path / "a.html", ".html") == []  # not a folder
