@@ -11,16 +11,18 @@ from __future__ import annotations
 import copy
 import functools
 import http.server
+import os
 import re
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
+from typing import Collection
 
 import lxml.etree as etree
 import polib
 
 from . import catalog, document, extract, incremental, page, unitmap
-from .config import Config, bcp47
+from .config import Config, Folder, bcp47
 from .edition import Translation, serialize, text_of, translate, translation_problems
 from .errors import ConfigError, PipelineError
 from .files import read_bytes, write_atomic
@@ -97,18 +99,21 @@ def build(cfg: Config, *, langs: tuple[str, ...] = (), include_unreviewed: bool 
     result = Result()
     srcs = extract.source_documents(cfg)
     docs = frozenset(src.stem for src in srcs)
-    state = incremental.State(cfg)
-    site = cfg.site
+    state = incremental.State(cfg, "build")
+    # Paths as text, each worked out once: the checks below are all an unchanged run does.
+    # Outputs are named by their path in the site (page.path(), "index.html", an asset).
+    source, site = Folder(cfg, cfg.source), Folder(cfg, cfg.site)
+    po_dirs = [Folder(cfg, catalog_dir(cfg, lang)) for lang in targets]
     with incremental.Staging(cfg) as staging:
         settings = _Settings(targets, include_unreviewed, threshold, source_lang, base_url, docs, staging)
         jobs = []
-        po_dirs = {lang: catalog_dir(cfg, lang) for lang in targets}  # po_path(), each folder worked out once
         for src in srcs:
-            key = _key(cfg, state, src, settings, [po_dirs[lang] / f"{src.stem}.po" for lang in targets])
+            doc = src.stem
+            key = _key(state, settings, source, src.name, [(d, f"{doc}.po") for d in po_dirs])
             # The source edition's record lists the document's other editions.
-            recs = [state.fresh(site / page.path(source_lang, src.stem), key)]
+            recs = [_fresh(state, site, page.path(source_lang, doc), key)]
             if recs[0]:
-                recs += [state.fresh(site / page.path(l, src.stem), key) for l in recs[0]["editions"][1:]]
+                recs += [_fresh(state, site, page.path(l, doc), key) for l in recs[0]["editions"][1:]]
             jobs.append((key, _replay(recs) if all(recs) else (cfg, src, settings)))
         todo = [job for _, job in jobs if isinstance(job, tuple)]
         if todo:
@@ -119,7 +124,7 @@ def build(cfg: Config, *, langs: tuple[str, ...] = (), include_unreviewed: bool 
             """Start writing a document's new editions to disk while the others are made."""
             for lang, staged, _ in d["outputs"]:
                 if staged:
-                    staging.flush_soon(staged, site / page.path(lang, d["doc"]))
+                    staging.flush_soon(staged, site.path(page.path(lang, d["doc"])))
             return d
 
         # (inputs key, what _build_doc returned, whether that was replayed from the records)
@@ -130,16 +135,18 @@ def build(cfg: Config, *, langs: tuple[str, ...] = (), include_unreviewed: bool 
         order = {lang: i for i, lang in enumerate(targets)}
         messages.sort(key=lambda m: order[m[0]])  # language by language, as before
         result.messages.extend(text for _, text in messages)
-        # Output -> a staged file, "" (edition unchanged), "asset" (copied) or "made" (below).
-        outputs: dict[Path, str] = {}
+        # Output (its name in the site) -> a staged file, "" (edition unchanged), "asset"
+        # (copied) or "made" (below).
+        outputs: dict[str, str] = {}
         rows, sitemap_entries = [], []
         for key, d, replayed in built:
             for asset in d["assets"]:
-                if (cfg.source / asset).is_file():
-                    outputs.setdefault(site / asset, "asset")
+                if os.path.isfile(source.path(asset)):
+                    outputs.setdefault(asset, "asset")
             for lang, staged, out_hash in d["outputs"]:
-                out = site / page.path(lang, d["doc"])
-                outputs[out] = staged or ""
+                name = page.path(lang, d["doc"])
+                outputs[name] = staged or ""
+                out = site.path(name)
                 if staged:
                     staging.add(staged, out, out_hash)
                 if not replayed:  # else its record is already this one
@@ -151,36 +158,35 @@ def build(cfg: Config, *, langs: tuple[str, ...] = (), include_unreviewed: bool 
         # The index and the sitemap are made again only when a title, a coverage figure or
         # the list of editions changed.
         listing = incremental.digest("listing", settings.key, repr(rows), repr(sitemap_entries))
-        renders = {site / "index.html": lambda: page.index_page(
+        renders = {"index.html": lambda: page.index_page(
                        rows, langs=(source_lang,) + targets, source_lang=source_lang),
-                   site / "sitemap.xml": lambda: page.sitemap(
+                   "sitemap.xml": lambda: page.sitemap(
                        sitemap_entries, base_url=base_url, source_lang=source_lang)}
         made = {}
-        for out, render in renders.items():
-            outputs[out] = "" if state.fresh(out, listing) else "made"
-            if outputs[out]:
-                made[out] = render()
+        for name, render in renders.items():
+            outputs[name] = "" if _fresh(state, site, name, listing) else "made"
+            if outputs[name]:
+                made[name] = render()
         for name in (page.STYLESHEET, page.ICON):
-            made[site / name] = resources.files("pipeline").joinpath(name).read_bytes()
-            outputs[site / name] = "made"
-        for out, how in outputs.items():
-            rel = cfg.rel(out)
+            made[name] = resources.files("pipeline").joinpath(name).read_bytes()
+            outputs[name] = "made"
+        for name, how in outputs.items():
+            out, rel = site.path(name), site.rel(name)
             if how == "made":
                 # Staged like the editions, so that the next run knows their signatures.
-                made_hash = incremental.digest(made[out])
-                changed = state.hash(out) != made_hash
+                made_hash = incremental.digest(made[name])
+                changed = state.hash(out, rel=rel) != made_hash
                 if changed:
-                    staging.add(staging.write(out, made[out], rel)[0], out, made_hash)
-                if out in renders:
+                    staging.add(staging.write(out, made[name], rel)[0], out, made_hash)
+                if name in renders:
                     state.record(out, listing, made_hash)
             elif how == "asset":
-                src = cfg.source / out.relative_to(site)
-                changed = write_atomic(out, read_bytes(src, cfg.rel(src)), rel)
+                changed = write_atomic(out, read_bytes(source.path(name), source.rel(name)), rel)
             else:
                 changed = bool(how)
             (result.written if changed else result.unchanged).append(rel)
         staging.commit(state)
-    _remove_stale(cfg, [d["doc"] for _, d, _ in built], set(outputs), source_lang, result)
+    _remove_stale(cfg, [d["doc"] for _, d, _ in built], outputs.keys(), source_lang, result)
     state.save()
     result.add("unchanged", len(result.unchanged))
     return result
@@ -206,15 +212,22 @@ class _Settings:
             self.base_url, sorted(self.docs))))
 
 
-def _key(cfg: Config, state: incremental.State, src: Path, s: _Settings, po_files: list[Path]) -> str:
-    """Hash of everything the editions of one document are made from (``po_files``: its
-    catalogs, one per target language)."""
-    rel = cfg.rel(src)
-    parts = [s.key, rel, state.hash(src, rel)]
-    for po_file in po_files:
-        po_hash = state.hash(po_file, cfg.rel(po_file), missing_ok=True)
+def _key(state: incremental.State, s: _Settings, source: Folder, name: str,
+         po_files: list[tuple[Folder, str]]) -> str:
+    """Hash of everything the editions of one document are made from: its source ``name`` in
+    the ``source`` folder and ``po_files``, its catalogs (folder, name), one per target language."""
+    rel = source.rel(name)
+    parts = [s.key, rel, state.hash(source.path(name), rel, rel=rel)]
+    for folder, po_name in po_files:
+        po_rel = folder.rel(po_name)
+        po_hash = state.hash(folder.path(po_name), po_rel, missing_ok=True, rel=po_rel)
         parts.append("(none)" if po_hash is None else po_hash)
     return incremental.digest("editions", *parts)
+
+
+def _fresh(state: incremental.State, site: Folder, name: str, key: str) -> dict | None:
+    """The record of the output ``name`` of the site when it is fresh (see State.fresh)."""
+    return state.fresh(site.path(name), key, site.rel(name))
 
 
 def _replay(recs: list[dict]) -> dict:
@@ -330,14 +343,18 @@ def _rebase(tree, docs: set[str]) -> set[str]:
     return assets
 
 
-def _remove_stale(cfg: Config, docs: list[str], written: set[Path], source_lang: str,
+def _remove_stale(cfg: Config, docs: list[str], written: Collection[str], source_lang: str,
                   result: Result) -> None:
-    """Remove editions of configured languages that this build did not publish."""
+    """Remove editions of configured languages that this build did not publish (``written``:
+    the outputs of this build, by their names in the site)."""
     site = cfg.site
     for lang in {source_lang, *(bcp47(l) for l in cfg.target_languages)}:
         for doc in docs:
-            out = site / page.path(lang, doc)
-            if out not in written and out.is_file():
+            name = page.path(lang, doc)
+            if name in written:
+                continue
+            out = site / name
+            if out.is_file():
                 try:
                     out.unlink()
                 except OSError as e:

@@ -9,6 +9,7 @@ import os
 import re
 import tomllib
 from dataclasses import dataclass, fields, replace
+from functools import cached_property
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
@@ -51,16 +52,13 @@ class Config:
     def site(self) -> Path:
         return self.root / self.site_dir
 
-    def rel(self, path: Path) -> str:
+    def rel(self, path: Path | str) -> str:
         """A path as shown in messages and references: relative to the project root."""
-        text, root = os.fspath(path), os.fspath(self.root).rstrip("/")
-        if os.sep == "/" and "/../" not in f"/{text}/" and "/./" not in f"/{text}/":
-            # The common cases, without pathlib's overhead: a path built on the root.
-            if root == "." and not text.startswith("/"):
-                return text
-            if text.startswith(root + "/"):
-                return text[len(root) + 1:]
-        path = Path(path)
+        text = os.fspath(path)
+        rel = self._rel_text(text)
+        if rel is not None:
+            return rel
+        path = Path(text)
         if ".." not in path.parts:  # built from the root: no need to ask the disk (resolve)
             try:
                 return path.relative_to(self.root).as_posix()
@@ -70,6 +68,46 @@ class Config:
             return path.resolve().relative_to(self.root.resolve()).as_posix()
         except ValueError:
             return str(path)
+
+    def _rel_text(self, text: str) -> str | None:
+        """``rel`` in the common cases, a path built on the root, without pathlib's overhead
+        (text alone: a file name does not change the folder part); None for the others."""
+        root = self._root_text
+        if os.sep == "/" and "/../" not in f"/{text}/" and "/./" not in f"/{text}/":
+            if root == "." and not text.startswith("/"):
+                return text
+            if text.startswith(root + "/"):
+                return text[len(root) + 1:]
+        return None
+
+    @cached_property
+    def _root_text(self) -> str:
+        return os.fspath(self.root).rstrip("/")
+
+
+class Folder:
+    """The files of one folder by name, as text: ``path(name)`` is ``str(folder / name)`` and
+    ``rel(name)`` is ``cfg.rel(folder / name)``.
+
+    Both are worked out for the folder once and joined to each name as strings: pathlib's
+    ``/`` and ``cfg.rel`` for every file were most of the cost of a run that finds nothing
+    to do. ``name`` is a file name, or names joined by "/", none of them "." or "..".
+    """
+
+    def __init__(self, cfg: Config, folder: Path):
+        self.cfg, self.folder = cfg, Path(folder)
+        # What pathlib and rel make of a name in the folder, less the name: the same for
+        # every name (a folder of "." gives "", not "./"). None when rel must ask pathlib.
+        probe = os.fspath(self.folder / "x")
+        self._path = probe[:-1]
+        rel = cfg._rel_text(probe)
+        self._rel = None if rel is None else rel[:-1]
+
+    def path(self, name: str) -> str:
+        return self._path + name
+
+    def rel(self, name: str) -> str:
+        return self.cfg.rel(self.folder / name) if self._rel is None else self._rel + name
 
 
 _TYPES = {f.name: f.type for f in fields(Config)}
@@ -167,5 +205,5 @@ def with_languages(cfg: Config, langs: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(bcp47(l) for l in chosen)
 
 
-__all__ = ["Config", "load", "check_language", "po_dir_name", "bcp47", "base_language",
+__all__ = ["Config", "Folder", "load", "check_language", "po_dir_name", "bcp47", "base_language",
            "with_languages", "replace"]

@@ -7,7 +7,7 @@ from pathlib import Path
 import polib
 
 from . import catalog, document, incremental, unitmap
-from .config import Config
+from .config import Config, Folder
 from .errors import SourceError
 from .files import listing, read_bytes
 from .segment import Result, Segment
@@ -57,29 +57,32 @@ def extract(cfg: Config) -> Result:
     All documents are parsed before anything is written, so bad input writes nothing.
     """
     result = Result()
-    state = incremental.State(cfg)
+    state = incremental.State(cfg, "extract")
+    source, locales = Folder(cfg, cfg.source), Folder(cfg, cfg.locales)
     docs = []
     for src in source_documents(cfg):
-        rel, out = cfg.rel(src), pot_path(cfg, src.stem)
-        key = _key(rel, state.hash(src, rel))
-        docs.append((src, out, key, state.fresh(out, key)))
+        # Paths as text, each worked out once: the checks below are all an unchanged run does.
+        doc, rel = src.stem, source.rel(src.name)
+        out, out_rel = locales.path(f"{doc}.pot"), locales.rel(f"{doc}.pot")
+        key = _key(rel, state.hash(source.path(src.name), rel, rel=rel))
+        docs.append((src, rel, out_rel, key, state.fresh(out, key, out_rel)))
     with incremental.Staging(cfg) as staging, unitmap.Pack(cfg) as pack:
-        todo = [(cfg, src, out, staging) for src, out, _, rec in docs if rec is None]
+        todo = [(cfg, src, pot_path(cfg, src.stem), staging) for src, _, _, _, rec in docs if rec is None]
         done = iter(incremental.run(_extract_one, todo, jobs=cfg.jobs))
-        for src, out, key, rec in docs:
-            rel = cfg.rel(out)
+        for src, rel, out_rel, key, rec in docs:
             if rec is None:
                 staged, out_hash, entries, units_map = next(done)
                 pack.add(src.stem, units_map)
+                out = pot_path(cfg, src.stem)
                 if staged:
                     staging.add(staged, out, out_hash)
-                (result.written if staged else result.unchanged).append(rel)
+                (result.written if staged else result.unchanged).append(out_rel)
                 state.record(out, key, out_hash, entries=entries)
             else:
                 entries = rec["entries"]
-                result.unchanged.append(rel)
+                result.unchanged.append(out_rel)
             if not entries:
-                result.messages.append(f"{cfg.rel(src)}: no translatable text")
+                result.messages.append(f"{rel}: no translatable text")
             result.add("entries", entries)
             result.add("documents")
         staging.commit(state)

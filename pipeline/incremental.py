@@ -1,10 +1,13 @@
 """Incremental and parallel stages: redo only what changed, one document per worker process.
 
-Each output file is recorded in ``.pipeline-cache/state.json`` with a hash of everything it was
-made from (source bytes, catalog bytes, settings, the pipeline's own code) and a hash of the
-bytes written. A later run skips an output whose inputs hash the same and whose bytes are still
-those recorded, so an unchanged document is neither parsed nor rewritten; a lost or corrupt
-state file only costs one full run. Extract, update and build all go through here.
+Each output file is recorded in its stage's state file (``.pipeline-cache/state-extract.json``,
+``state-update.json``, ``state-build.json``) with a hash of everything it was made from (source
+bytes, catalog bytes, settings, the pipeline's own code) and a hash of the bytes written. A later
+run skips an output whose inputs hash the same and whose bytes are still those recorded, so an
+unchanged document is neither parsed nor rewritten; a lost or corrupt state file only costs its
+stage one full run. Extract, update and build all go through here. One file per stage, because
+a stage needs only its own records and reading the others' would be most of what a run that
+finds nothing to do costs.
 
 Hashing every input and output again would read the whole project on every run. Like make,
 ninja and git, ``.pipeline-cache/stat.json`` keeps each file's stat signature (modification
@@ -39,13 +42,14 @@ from .config import Config
 from .errors import PipelineError
 from .files import fs_clock, pid_alive, read_bytes, remove_stale_temps, write_atomic, write_temp
 
-STATE_FILE = "state.json"
+STATE_FILE = "state-{}.json"  # .format(stage)
+OLD_STATE_FILE = "state.json"  # of FORMAT 2 (all stages' records): removed once replaced
 # Documents handed to a worker at a time: small, so that the workers finish close together
 # (the last chunk decides when a stage ends) and results stream back early.
 CHUNK = 4
 FLUSHERS = 16  # threads that fsync staged files (they wait on the disk side by side)
 STAT_FILE = "stat.json"
-FORMAT = 2  # bump when the record layout changes: old state files are then ignored
+FORMAT = 3  # bump when the record layout changes: old state files are then ignored
 
 
 def digest(*parts: bytes | str) -> str:
@@ -77,29 +81,37 @@ def file_hash(path: Path) -> str | None:
 
 
 class State:
-    """The recorded outputs of a project (output path -> inputs hash, output hash, details) and
+    """The recorded outputs of one stage (output path -> inputs hash, output hash, details) and
     the stat signatures of the files hashed so far (path -> "signature hash")."""
 
-    def __init__(self, cfg: Config):
+    def __init__(self, cfg: Config, stage: str):
         self.cfg = cfg
-        self.path = cfg.root / cfg.cache_dir / STATE_FILE
+        self.path = cfg.root / cfg.cache_dir / STATE_FILE.format(stage)
         self.stat_path = cfg.root / cfg.cache_dir / STAT_FILE
         # No state yet, or a damaged one: everything is redone (or hashed) and recorded afresh.
         self.records: dict[str, dict] = _load(self.path, "outputs")
         self.signatures: dict[str, str] = _load(self.stat_path, "files")
         self.changed = self.signatures_changed = False
         self._clock: int | None = None
+        self._others: dict[str, dict] = {}
 
-    def hash(self, path: Path, where: str | None = None, *, missing_ok: bool = False) -> str | None:
+    def records_of(self, stage: str) -> dict[str, dict]:
+        """The recorded outputs of another stage, read when first asked for (never saved here)."""
+        if stage not in self._others:
+            self._others[stage] = _load(self.path.with_name(STATE_FILE.format(stage)), "outputs")
+        return self._others[stage]
+
+    def hash(self, path: Path | str, where: str | None = None, *, missing_ok: bool = False,
+             rel: str | None = None) -> str | None:
         """``digest()`` of a file's bytes, read only when its stat signature is not the one
-        recorded with its hash.
+        recorded with its hash. ``rel``: ``cfg.rel(path)``, when the caller has it already.
 
         A file that cannot be read gives None, or with ``where`` a PipelineError naming
         ``where`` (as :func:`files.read_bytes`); with ``missing_ok``, a missing file gives None.
         """
-        return self._hash(path, self.cfg.rel(path), where, missing_ok)
+        return self._hash(path, self.cfg.rel(path) if rel is None else rel, where, missing_ok)
 
-    def _hash(self, path: Path, rel: str, where: str | None, missing_ok: bool = False) -> str | None:
+    def _hash(self, path: Path | str, rel: str, where: str | None, missing_ok: bool = False) -> str | None:
         try:
             st = os.stat(path)
         except FileNotFoundError:
@@ -152,9 +164,10 @@ class State:
             self.signatures[rel] = entry
             self.signatures_changed = True
 
-    def fresh(self, out: Path, key: str) -> dict | None:
-        """The record of ``out`` when it was made from inputs hashing to ``key`` and is intact."""
-        rel = self.cfg.rel(out)
+    def fresh(self, out: Path | str, key: str, rel: str | None = None) -> dict | None:
+        """The record of ``out`` when it was made from inputs hashing to ``key`` and is intact.
+        ``rel``: ``cfg.rel(out)``, when the caller has it already."""
+        rel = self.cfg.rel(out) if rel is None else rel
         rec = self.records.get(rel)
         if rec and rec.get("in") == key and rec.get("out") == self._hash(out, rel, None):
             return rec
@@ -176,6 +189,10 @@ class State:
             data = {"format": FORMAT, "outputs": dict(sorted(self.records.items()))}
             write_atomic(self.path, json.dumps(data, separators=(",", ":")), self.cfg.rel(self.path))
             self.changed = False
+            try:  # the one state file of an older version, now only litter
+                os.unlink(self.path.with_name(OLD_STATE_FILE))
+            except OSError:
+                pass
         if self.signatures_changed:
             data = {"format": FORMAT, "files": self.signatures}
             write_atomic(self.stat_path, json.dumps(data, separators=(",", ":")),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import catalog, incremental
-from .config import Config, po_dir_name
+from .config import Config, Folder, po_dir_name
 from .errors import CatalogError
 from .files import listing, read_bytes
 from .segment import Result
@@ -43,30 +43,30 @@ def update(cfg: Config, langs: tuple[str, ...]) -> Result:
     neither parsed nor rewritten: merging again would give the same bytes.
     """
     result = Result()
-    state = incremental.State(cfg)
+    state = incremental.State(cfg, "update")
     docs = []
-    extracted: dict[Path, int | None] = {}
-    po_dirs = {lang: catalog_dir(cfg, lang) for lang in langs}  # po_path(), each folder worked out once
+    # Paths as text, each worked out once: the checks below are all an unchanged run does.
+    locales = Folder(cfg, cfg.locales)
+    po_dirs = {lang: Folder(cfg, catalog_dir(cfg, lang)) for lang in langs}
     for pot_file in templates(cfg):
-        pot_hash = state.hash(pot_file, cfg.rel(pot_file))
-        paths = {lang: po_dirs[lang] / f"{pot_file.stem}.po" for lang in langs}
+        pot_rel = locales.rel(pot_file.name)
+        pot_hash = state.hash(locales.path(pot_file.name), pot_rel, rel=pot_rel)
+        name = f"{pot_file.stem}.po"
+        rels = {lang: po_dirs[lang].rel(name) for lang in langs}
         keys = {lang: _key(lang, pot_hash) for lang in langs}
-        recs = {lang: state.fresh(paths[lang], keys[lang]) for lang in langs}
-        docs.append((pot_file, paths, keys, recs))
-        # A template byte for byte as extract wrote it (not edited since): see _update_one.
-        written = state.records.get(cfg.rel(pot_file))
-        as_written = bool(written) and written.get("out") == pot_hash and isinstance(written.get("entries"), int)
-        extracted[pot_file] = written["entries"] if as_written else None
+        recs = {lang: state.fresh(po_dirs[lang].path(name), keys[lang], rels[lang]) for lang in langs}
+        docs.append((pot_file, pot_rel, pot_hash, rels, keys, recs))
     with incremental.Staging(cfg) as staging:
         todo = [(cfg, pot_file, tuple(l for l in langs if recs[l] is None), staging,
-                 extracted[pot_file]) for pot_file, _, _, recs in docs if None in recs.values()]
+                 _extracted(state, pot_rel, pot_hash))
+                for pot_file, pot_rel, pot_hash, _, _, recs in docs if None in recs.values()]
         done = iter(incremental.run(_update_one, todo, jobs=cfg.jobs))
-        for pot_file, paths, keys, recs in docs:
+        for pot_file, _, _, rels, keys, recs in docs:
             merged = next(done) if None in recs.values() else {}
             for lang in langs:
-                path = paths[lang]
-                rel = cfg.rel(path)
+                rel = rels[lang]
                 if recs[lang] is None:
+                    path = po_path(cfg, lang, pot_file.stem)
                     stats, staged, out_hash = merged[lang]
                     if staged:
                         staging.add(staged, path, out_hash)
@@ -89,6 +89,15 @@ def _key(lang: str, pot_hash: str) -> str:
     """What a merged catalog depends on besides its own bytes: the template (the hash of its
     bytes, from :meth:`incremental.State.hash`), the language and the code."""
     return incremental.digest("po", incremental.code_version(), lang, pot_hash)
+
+
+def _extracted(state: incremental.State, pot_rel: str, pot_hash: str | None) -> int | None:
+    """The number of entries extract recorded for a template that is still byte for byte
+    what it wrote (not edited since), else None: see _update_one. Extract's records are read
+    only when a catalog is to be merged."""
+    written = state.records_of("extract").get(pot_rel)
+    as_written = bool(written) and written.get("out") == pot_hash and isinstance(written.get("entries"), int)
+    return written["entries"] if as_written else None
 
 
 def _update_one(job) -> dict[str, tuple]:

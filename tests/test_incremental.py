@@ -135,16 +135,71 @@ def test_edited_catalog_and_deleted_edition_are_redone(corpus, parsed):
     assert "A reviewed sentence." in (corpus / "site/en/article-0001.html").read_text(encoding="utf-8")
 
 
-def test_damaged_state_file_costs_one_full_run_only(corpus, parsed):
+def state_file(root: Path, stage: str) -> Path:
+    return root / ".pipeline-cache" / incremental.STATE_FILE.format(stage)
+
+
+# What each stage parses when it has no records: extract the sources, update the templates
+# and the catalogs it merges them into (2 languages), build the sources and their catalogs.
+REDONE = {"extract": {".html": 6}, "update": {".pot": 6, ".po": 12}, "build": {".html": 6, ".po": 12}}
+
+
+@pytest.mark.parametrize("stage", ["extract", "update", "build"])
+@pytest.mark.parametrize("damage", ["{not json", None])
+def test_damaged_state_file_costs_its_stage_one_full_run_only(corpus, parsed, stage, damage):
     run_all(corpus)
-    state = corpus / ".pipeline-cache" / incremental.STATE_FILE
+    state = state_file(corpus, stage)
     assert json.loads(state.read_text(encoding="utf-8"))["format"] == incremental.FORMAT
-    state.write_text("{not json", encoding="utf-8")
+    if damage is None:
+        state.unlink()
+    else:
+        state.write_text(damage, encoding="utf-8")
     before = outputs(corpus)
     parsed.clear()
     run_all(corpus)
-    assert len([p for p in parsed if p.endswith(".html")]) >= 6  # everything parsed again ...
-    assert outputs(corpus) == before  # ... and nothing rewritten: the bytes are the same
+    # That stage parses everything again, the others nothing ...
+    assert {suffix: sum(p.endswith(suffix) for p in parsed) for suffix in REDONE[stage]} == REDONE[stage]
+    assert len(parsed) == sum(REDONE[stage].values())
+    assert outputs(corpus) == before  # ... and nothing is rewritten: the bytes are the same
+    parsed.clear()
+    run_all(corpus)
+    assert parsed == []
+
+
+def test_each_stage_keeps_its_own_records(corpus, parsed):
+    (corpus / ".pipeline-cache").mkdir()
+    old = corpus / ".pipeline-cache" / incremental.OLD_STATE_FILE
+    old.write_text('{"format": 2, "outputs": {}}', encoding="utf-8")
+    run_all(corpus)
+    assert not old.exists()  # the single state file of older versions is gone
+    records = {stage: json.loads(state_file(corpus, stage).read_text(encoding="utf-8"))["outputs"]
+               for stage in ("extract", "update", "build")}
+    assert sorted(records["extract"]) == [f"locales/article-000{i}.pot" for i in range(6)]
+    assert sorted(records["update"]) == [f"locales/{lang}/LC_MESSAGES/article-000{i}.po"
+                                         for lang in ("en", "fr") for i in range(6)]
+    assert sorted(records["build"]) == sorted(
+        [f"site/{lang}/article-000{i}.html" for lang in ("en", "fr", "zh-Hans") for i in range(6)]
+        + ["site/index.html", "site/sitemap.xml"])
+    # A stage that redoes a document leaves the other stages' records as they are.
+    doc = corpus / "source" / "article-0003.html"
+    doc.write_text(doc.read_text(encoding="utf-8").replace("</article>", "<p>本文已更新。</p></article>"),
+                   encoding="utf-8")
+    others = {stage: state_file(corpus, stage).read_bytes() for stage in ("update", "build")}
+    extract.extract(config.load(corpus, jobs=1))
+    assert {stage: state_file(corpus, stage).read_bytes() for stage in ("update", "build")} == others
+    assert json.loads(state_file(corpus, "extract").read_text(encoding="utf-8"))["outputs"] != records["extract"]
+    # Update merges only the changed template, and a new language's first catalogs come from
+    # the templates' text without parsing them: that takes extract's records (the number of
+    # entries of each template it wrote).
+    parsed.clear()
+    cfg = config.load(corpus, jobs=1)
+    up = update.update(cfg, ("en", "fr", "de"))
+    assert sorted(parsed) == ["locales/article-0003.pot", "locales/en/LC_MESSAGES/article-0003.po",
+                              "locales/fr/LC_MESSAGES/article-0003.po"]
+    assert len([p for p in up.written if p.startswith("locales/de/")]) == 6
+    parsed.clear()
+    build.build(cfg)
+    assert parsed and all(Path(p).stem == "article-0003" for p in parsed), parsed
     parsed.clear()
     run_all(corpus)
     assert parsed == []
@@ -443,3 +498,16 @@ def test_the_pack_holds_the_maps_of_the_pages_there_are(corpus):
     assert sorted(after) == [f"article-000{i}" for i in (0, 1, 2, 3, 4)]
     assert [doc for doc in after if after[doc] != before[doc]] == ["article-0003"]
     assert not killed.exists()
+
+
+@pytest.mark.parametrize("root, folder", [
+    (".", "."), (".", "locales"), (".", "locales/en/LC_MESSAGES"), (".", "/elsewhere/site"),
+    ("/p", "/p"), ("/p", "/p/site"), ("/p/", "/p/locales/en"), ("/p", "/srv/site"),
+    ("/p", "/p/../q"), ("/p", "/"), ("/", "/site")])
+def test_folder_paths_are_pathlibs_and_rels(root, folder):
+    # The text that config.Folder joins is what pathlib and Config.rel give, file by file.
+    cfg = config.Config(root=Path(root))
+    files = config.Folder(cfg, Path(folder))
+    for name in ("article-0001.po", "en/article-0001.html", "..html"):
+        assert files.path(name) == str(Path(folder) / name)
+        assert files.rel(name) == cfg.rel(Path(folder) / name)

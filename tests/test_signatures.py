@@ -126,18 +126,18 @@ def test_file_changed_within_the_clock_tick_is_not_trusted(corpus, monkeypatch):
     # The file system's clock still reads the time of the last write: a second write now
     # could leave the file's signature as it is, so the signature must not be kept.
     monkeypatch.setattr(incremental, "fs_clock", lambda folder: src.stat().st_ctime_ns)
-    state = incremental.State(cfg)
+    state = incremental.State(cfg, "build")
     assert state.hash(src, "source/article-0003.html") == incremental.digest(src.read_bytes())
     assert "source/article-0003.html" not in state.signatures
     monkeypatch.setattr(incremental, "fs_clock", lambda folder: src.stat().st_ctime_ns + 1)
-    state = incremental.State(cfg)
+    state = incremental.State(cfg, "build")
     state.hash(src, "source/article-0003.html")
     assert "source/article-0003.html" in state.signatures
 
 
 def test_staged_file_written_within_the_clock_tick_is_not_trusted(corpus, monkeypatch):
     cfg = config.load(corpus, jobs=1)
-    state = incremental.State(cfg)
+    state = incremental.State(cfg, "build")
     out = corpus / "site" / "x.txt"
     for data, ahead in ((b"x", 0), (b"y", 1)):
         with incremental.Staging(cfg) as staging:
