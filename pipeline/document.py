@@ -9,7 +9,6 @@ import re
 from dataclasses import dataclass, field
 
 import lxml.etree as etree
-import lxml.html
 
 from .errors import SourceError
 from .placeholders import Tag, escape, renumber
@@ -46,6 +45,8 @@ MAX_DEPTH = 256  # deeper markup is refused: no real page nests this far
 # The elements one level deeper than that, in document order (evaluated in C: a Python walk
 # over every element cost more than parsing the page).
 TOO_DEEP = etree.XPath("/*" * (MAX_DEPTH + 1))
+# An element's text, descendants included (what lxml.html calls text_content()).
+text_content = etree.XPath("string()", smart_strings=False)
 
 
 @dataclass
@@ -94,11 +95,15 @@ def parse(data: bytes, where: str) -> etree._ElementTree:
     if (head.lstrip().startswith("<!doctype") or "<html" in head) and "</html>" not in text[-4096:].lower():
         line = text.count("\n") + 1
         raise SourceError(f"{where}:{line}", "truncated HTML: no closing </html>")
-    parser = lxml.html.HTMLParser(recover=True, remove_comments=False, huge_tree=True)
+    # Plain lxml elements, not lxml.html's: those find their Python class through a lookup
+    # written in Python, called for every element the walk touches.
+    parser = etree.HTMLParser(recover=True, remove_comments=False, huge_tree=True)
     try:
-        root = lxml.html.document_fromstring(text, parser=parser)
+        root = etree.fromstring(text, parser)
     except (etree.ParserError, ValueError) as e:
         raise SourceError(where, f"cannot parse HTML: {e}") from None
+    if root is None:
+        raise SourceError(where, "cannot parse HTML: Document is empty")
     for err in parser.error_log:
         if err.type_name in FATAL_ERRORS:
             raise SourceError(f"{where}:{err.line}", f"malformed HTML: {err.message}")
@@ -212,7 +217,7 @@ class _Walk:
             prev, lead, run = child, child.tail, None
         self.run_unit(el, tag, prev, lead, run, notes)
         if tag in HEADINGS:
-            self.heading = WS_RE.sub(" ", el.text_content()).strip()
+            self.heading = WS_RE.sub(" ", text_content(el)).strip()
 
     def is_inline(self, el, name: str | None) -> bool:
         """Inline element (or comment) whose whole subtree is inline; ``name`` is its tag name."""
@@ -367,7 +372,7 @@ def legend(s: Sentence) -> tuple[str, ...]:
         if tag is None:
             out.append(f"<{n}/> = comment")
         elif translate_no(el):
-            kept = WS_RE.sub(" ", el.text_content()).strip()[:40]
+            kept = WS_RE.sub(" ", text_content(el)).strip()[:40]
             out.append(f'<{n}/> = <{tag}> "{kept}" (not translated)')
         elif tag in VOID_TAGS:
             out.append(f"<{n}/> = <{tag}>")

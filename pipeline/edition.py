@@ -12,7 +12,6 @@ import re
 from dataclasses import dataclass
 
 import lxml.etree as etree
-import lxml.html
 
 from . import document
 from .placeholders import plain_text, problems, tokenize
@@ -26,6 +25,9 @@ NO_MARKER_TAGS = frozenset("html head body".split())
 WHITESPACE = " \t\n\r\f"
 # Characters that XML/HTML serialization refuses or that HTML5 calls parse errors
 # (C0/C1 controls other than tab, LF, FF, CR; lone surrogates; noncharacters).
+# What lxml.html.tostring removes from a page: a Content-Type declaration (the source's, or one
+# libxml2 adds), which could name a charset other than the UTF-8 written.
+META_CONTENT_TYPE_RE = re.compile(r'<meta http-equiv="Content-Type"[^>]*>')
 BAD_CHARS_RE = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
 
 
@@ -191,10 +193,11 @@ def _render(parent: etree._Element, tokens: list, elements: dict[int, etree._Ele
 
 def serialize(tree: etree._ElementTree) -> bytes:
     """The page as UTF-8 HTML5 with a doctype; same tree, same bytes."""
-    text = lxml.html.tostring(tree, doctype="<!DOCTYPE html>", encoding="unicode", method="html")
+    text = etree.tostring(tree, doctype="<!DOCTYPE html>", encoding="unicode", method="html")
+    text = META_CONTENT_TYPE_RE.sub("", text)
     return (text.rstrip("\n") + "\n").encode("utf-8")
 
 
 def text_of(el: etree._Element) -> str:
     """An element's text with whitespace collapsed, as a reader sees it."""
-    return document.WS_RE.sub(" ", el.text_content()).strip()
+    return document.WS_RE.sub(" ", document.text_content(el)).strip()

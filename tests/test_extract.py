@@ -57,7 +57,7 @@ def test_source_html_keeps_every_character_of_the_seed():
 def test_article_sentences_rejoin_to_the_paragraphs():
     tree = document.parse((ROOT / "source" / "article.html").read_bytes(), "source/article.html")
     for unit in document.units(tree, with_attrs=False):
-        text = unit.element.text_content() if unit.prev is None and not list(unit.element) or not unit.children else None
+        text = document.text_content(unit.element) if unit.prev is None and not list(unit.element) or not unit.children else None
         if text is None:
             continue
         joined = "".join(s.msgid + sep for s, sep in zip(unit.sentences, unit.separators))
