@@ -40,7 +40,7 @@ from typing import Callable, Iterable, Iterator
 from . import __version__
 from .config import Config
 from .errors import PipelineError
-from .files import fs_clock, pid_alive, read_bytes, remove_stale_temps, write_atomic, write_temp
+from .files import fs_clock, pid_alive, read_bytes, read_file, remove_stale_temps, write_atomic, write_temp
 
 STATE_FILE = "state-{}.json"  # .format(stage)
 OLD_STATE_FILE = "state.json"  # of FORMAT 2 (all stages' records): removed once replaced
@@ -75,7 +75,7 @@ def code_version() -> str:
 def file_hash(path: Path) -> str | None:
     """Hash of a file's bytes, or None when it cannot be read."""
     try:
-        return digest(Path(path).read_bytes())
+        return digest(read_file(path))
     except OSError:
         return None
 
@@ -141,8 +141,7 @@ class State:
             st = _stat(path)  # the signature kept must come after the clock reading
         if where is None:
             try:
-                with open(path, "rb") as f:
-                    data = f.read()
+                data = read_file(path)
             except OSError:
                 return None
         else:

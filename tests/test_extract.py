@@ -89,6 +89,20 @@ def test_segments_carry_location_context_and_placeholder_legend():
     assert label.placeholders == ("<1> = <strong>",)
 
 
+def test_read_file_is_pathlib_read_bytes(tmp_path):
+    from pipeline.files import read_file
+
+    for name, data in (("empty", b""), ("small", "国门安全。".encode()), ("big", bytes(range(256)) * 5000)):
+        (tmp_path / name).write_bytes(data)
+        assert read_file(tmp_path / name) == (tmp_path / name).read_bytes() == data
+    # A file whose size the stat does not tell (as in /proc) is read to its end.
+    if Path("/proc/self/status").exists():
+        assert read_file("/proc/self/status").startswith(b"Name:")
+    for bad, error in ((tmp_path, IsADirectoryError), (tmp_path / "missing", FileNotFoundError)):
+        with pytest.raises(error):
+            read_file(bad)
+
+
 def test_listing_is_pathlib_glob(tmp_path):
     """files.listing (one directory read) lists what sorted(glob) lists: hidden names too,
     case-sensitive suffix; with files_only, files and links to files only."""

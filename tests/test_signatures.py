@@ -61,7 +61,13 @@ def seen(monkeypatch, corpus) -> dict[str, list[str]]:
             return fn(data, where, *a, **kw)
         return wrapper
 
+    def reading_file(path):
+        found["read"].append(Path(path).relative_to(corpus).as_posix())
+        return real_read_file(path)
+
+    real_read_file = incremental.read_file
     monkeypatch.setattr(incremental, "open", opening, raising=False)
+    monkeypatch.setattr(incremental, "read_file", reading_file)
     monkeypatch.setattr(incremental, "read_bytes", reading)
     monkeypatch.setattr(document, "parse", parsing(document.parse))
     monkeypatch.setattr(catalog, "load", parsing(catalog.load))
