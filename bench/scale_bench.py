@@ -15,11 +15,6 @@ behind `pipeline extract`, `update` and `build`); "process" is the whole process
 outside, interpreter start-up and imports included. Targets are judged on "work".
 With --check the exit status is 1 when a target is missed.
 
-The runs write under --work, by default a folder in the system's temporary folder ($TMPDIR):
-on some machines creating a file costs far more in some folders than in others (in the
-workspace of the machine these figures come from, ~0.7 ms under /work against ~0.02 ms in
-/tmp, same disk), and the pipeline creates twice as many files as Translate Toolkit (it also
-publishes the source edition). Pass --work to measure anywhere else.
 """
 
 from __future__ import annotations
@@ -33,7 +28,6 @@ import resource
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -120,8 +114,7 @@ def main() -> int:
     ap.add_argument("--small", type=int, default=100, help="the smaller corpus for peak RSS")
     ap.add_argument("--repeat", type=int, default=5, help="full runs per tool (best is kept)")
     ap.add_argument("--corpus", type=Path, default=HERE / "corpus")
-    ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "pipeline-scale-bench",
-                    help="where the runs write (default: in the system's temporary folder)")
+    ap.add_argument("--work", type=Path, default=HERE / "out", help="where the runs write")
     ap.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     args = ap.parse_args()
     if sys.platform == "win32":
