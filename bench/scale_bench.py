@@ -14,7 +14,6 @@ calling the tool's own entry points (html2po.main and po2html.main; the stage fu
 behind `pipeline extract`, `update` and `build`); "process" is the whole process from
 outside, interpreter start-up and imports included. Targets are judged on "work".
 With --check the exit status is 1 when a target is missed.
-
 """
 
 from __future__ import annotations
