@@ -27,15 +27,19 @@ from .edition import Translation, serialize, text_of, translate, translation_pro
 from .errors import ConfigError, PipelineError
 from .files import read_bytes, write_atomic
 from .segment import Result
-from .update import catalog_dir, po_path
+from .update import catalog_dir
 
 # States whose msgstr may be shown: reviewed always, the others only with include_unreviewed.
 UNREVIEWED_STATES = frozenset({"machine", "fuzzy", "changed"})
 # Attributes holding a URL that is relative to the source document. Editions sit one folder
 # deeper (site/<lang>/), so such URLs get "../" and the files they name are copied to site/.
 URL_ATTRS = ("src", "href", "poster", "data")
-# Only the elements that have one of them: most elements of a page have none.
-URL_ELEMENTS = etree.XPath("//*[" + " or ".join(f"@{a}" for a in URL_ATTRS) + "]")
+# The values of those attributes, as plain strings: when none is a relative URL (pages often
+# link only absolute ones), nothing is rebased and no element need be looked at.
+URL_VALUES = etree.XPath(" | ".join(f"//@{a}" for a in URL_ATTRS), smart_strings=False)
+# Only the elements that have one of them (most elements of a page have none), found as the
+# parents of those attributes: libxml2 tests every element's attributes far more slowly.
+URL_ELEMENTS = etree.XPath("(" + " | ".join(f"//@{a}" for a in URL_ATTRS) + ")/..")
 ABSOLUTE_URL_RE = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.-]*:|/|#|\?)")
 QUERY_OR_FRAGMENT_RE = re.compile(r"[?#]")
 
@@ -105,7 +109,8 @@ def build(cfg: Config, *, langs: tuple[str, ...] = (), include_unreviewed: bool 
     source, site = Folder(cfg, cfg.source), Folder(cfg, cfg.site)
     po_dirs = [Folder(cfg, catalog_dir(cfg, lang)) for lang in targets]
     with incremental.Staging(cfg) as staging:
-        settings = _Settings(targets, include_unreviewed, threshold, source_lang, base_url, docs, staging)
+        settings = _Settings(targets, include_unreviewed, threshold, source_lang, base_url, docs, staging,
+                             site, tuple(po_dirs))
         jobs = []
         for src in srcs:
             doc = src.stem
@@ -203,6 +208,9 @@ class _Settings:
     base_url: str
     docs: frozenset[str]  # links to these are links between editions
     staging: incremental.Staging = field(compare=False)
+    # Where the editions and the catalogs (one folder per target language) are.
+    site: Folder = field(compare=False)
+    po_dirs: tuple[Folder, ...] = field(compare=False)
 
     @functools.cached_property
     def key(self) -> str:
@@ -258,11 +266,11 @@ def _build_doc(job) -> dict:
     assets = sorted(_rebase(tree, s.docs))
     messages: list[tuple[str, str]] = []
     plans: dict[str, Plan] = {}
-    for lang in s.targets:
+    for lang, po_dir in zip(s.targets, s.po_dirs):
         plan = Plan(lang, doc, total=len(msgids))
-        po_file = po_path(cfg, lang, doc)
-        if po_file.exists():
-            where = cfg.rel(po_file)
+        po_file = po_dir.path(f"{doc}.po")
+        if os.path.exists(po_file):
+            where = po_dir.rel(f"{doc}.po")
             warnings: list[str] = []
             plan.translations, plan.reviewed = load_translations(
                 catalog.load(po_file, where, translated_only=True), msgids, where=where,
@@ -292,12 +300,13 @@ def _build_doc(job) -> dict:
         page.decorate(edition, page.Page(doc, lang, editions, s.source_lang, s.base_url,
                                          notice=counts["unreviewed"] > 0))
         blob = serialize(edition)
-        out = cfg.site / page.path(lang, doc)
+        name = page.path(lang, doc)
+        out = s.site.path(name)
         blob_hash = incremental.digest(blob)
         if incremental.file_hash(out) == blob_hash:
             outputs.append((lang, None, blob_hash))
         else:
-            outputs.append((lang, *s.staging.write(out, blob, cfg.rel(out))))
+            outputs.append((lang, *s.staging.write(out, blob, s.site.rel(name))))
     cells = [(l, 100.0, True) if l == s.source_lang else
              (l, plans[l].percent(include_unreviewed=s.include_unreviewed), plans[l].published)
              for l in (s.source_lang,) + s.targets]
@@ -328,10 +337,12 @@ def _rebase(tree, docs: set[str]) -> set[str]:
     the same language folder.
     """
     assets = set()
+    if not any(_relative(url) for url in URL_VALUES(tree)):
+        return assets
     for el in URL_ELEMENTS(tree):
         for attr in URL_ATTRS:
             url = (el.get(attr) or "").strip()
-            if not url or ABSOLUTE_URL_RE.match(url):
+            if not _relative(url):
                 continue
             target = QUERY_OR_FRAGMENT_RE.split(url, maxsplit=1)[0]
             if target.endswith(".html") and target[:-5] in docs:
@@ -341,6 +352,12 @@ def _rebase(tree, docs: set[str]) -> set[str]:
             if target and ".." not in parts:
                 assets.add(Path(*parts).as_posix())
     return assets
+
+
+def _relative(url: str) -> bool:
+    """Whether an attribute's URL is relative to the document (then it is rebased)."""
+    url = url.strip()
+    return bool(url) and not ABSOLUTE_URL_RE.match(url)
 
 
 def _remove_stale(cfg: Config, docs: list[str], written: Collection[str], source_lang: str,

@@ -310,7 +310,7 @@ def load(path: Path, where: str, *, translated_only: bool = False) -> polib.POFi
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
         raise CatalogError(f"{where}:{line}", "not valid UTF-8") from None
-    if "\x00" in text:
+    if b"\x00" in data:  # (the bytes: in UTF-8 only NUL has a zero byte, and bytes search faster)
         raise CatalogError(where, "binary file, not a PO catalog")
     return parse(text, where, translated_only=translated_only)
 

@@ -56,29 +56,30 @@ def translate(tree: etree._ElementTree, translations: dict[str, Translation], *,
     Untranslated sentences keep the source text inside an element marked ``lang=source_lang``.
     ``units`` are ``document.units(tree)`` when the caller already has them.
     """
-    counts = {"translated": 0, "unreviewed": 0, "fallback": 0}
     marker = {"lang": source_lang}
     if rtl != source_rtl:
         marker["dir"] = "rtl" if source_rtl else "ltr"
     glue = joiner(lang)
     retitled: set[int] = set()  # elements with a translated attribute: no element-wide marker
+    translated = unreviewed = fallback = 0
     for unit in document.units(tree) if units is None else units:
         found = [translations.get(s.msgid) for s in unit.sentences]
-        for t in found:
-            if t is None:
-                counts["fallback"] += 1
-            else:
-                counts["translated"] += 1
-                counts["unreviewed"] += not t.reviewed
+        missing = found.count(None)
+        fallback += missing
+        if missing < len(found):
+            for t in found:
+                if t is not None:
+                    translated += 1
+                    unreviewed += not t.reviewed
         if unit.attr is not None:
-            if any(found):
+            if missing < len(found):
                 retitled.add(id(unit.element))
                 unit.element.set(unit.attr, _attribute(unit, found, glue))
-        elif not any(found):
+        elif missing == len(found):
             _mark_untouched(unit, marker, retitled)
         else:
             _rebuild(unit, found, glue, marker)
-    return counts
+    return {"translated": translated, "unreviewed": unreviewed, "fallback": fallback}
 
 
 def _attribute(unit: document.Unit, found: list, glue: str) -> str:

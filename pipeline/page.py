@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import json
 from dataclasses import dataclass
+from json.encoder import encode_basestring
 from xml.sax.saxutils import escape, quoteattr
 
 import lxml.etree as etree
@@ -32,12 +33,12 @@ UI = {
     "zh-Hant": ("語言", "本版本包含尚未審校的機器翻譯。"),
 }
 # Elements the build generates; removed from the source first so a page never has two.
-# The XPath expressions are compiled once: every edition of every document runs them.
-GENERATED_XPATH = etree.XPath("//link[@rel='canonical' or @rel='alternate' or @rel='stylesheet']"
-                              " | //meta[starts-with(@property, 'og:locale') or @property='og:url']"
-                              " | //script[@type='application/ld+json']")
+# They are found in one pass of lxml's tag filter over the tree (see _generated): an XPath
+# with a "//" per tag walked the whole tree three times for every edition.
+GENERATED_TAGS = ("link", "meta", "script")
 ICON_XPATH = etree.XPath("link[contains(concat(' ', normalize-space(@rel), ' '), ' icon ')]")
-FAQ_XPATH = etree.XPath("//dl[contains(concat(' ', normalize-space(@class), ' '), ' faq ')]")
+# XPath's normalize-space() collapses these four only (str.split() would take others too).
+XPATH_SPACE = str.maketrans("\t\r\n", "   ")
 
 
 # The language facts below are asked for several times per edition and never change while
@@ -110,7 +111,7 @@ class Page:
 def decorate(tree: etree._ElementTree, page: Page) -> None:
     """Add the publication furniture to a translated tree, in place."""
     root = tree.getroot()
-    for el in GENERATED_XPATH(root):
+    for el in [el for el in root.iter(*GENERATED_TAGS) if _generated(el)]:
         _drop(el)
     root.set("lang", page.lang)
     root.set("dir", direction(page.lang))
@@ -125,24 +126,26 @@ def decorate(tree: etree._ElementTree, page: Page) -> None:
         _insert(head, 0, _el(head, "meta", charset="utf-8"))
     if head.find("meta[@name='viewport']") is None:
         _insert(head, 1, _el(head, "meta", name="viewport", content="width=device-width, initial-scale=1"))
-    added = [_el(head, "link", rel="stylesheet", href="../" + STYLESHEET)]
-    if not ICON_XPATH(head):
-        added.append(_el(head, "link", rel="icon", href="../" + ICON, type="image/svg+xml"))
-    added += [
-             _el(head, "link", rel="canonical", href=page.url(page.lang))]
+    has_icon = bool(ICON_XPATH(head))
+    # The rest goes after the head's last child, each on a line of its own; the last one added
+    # takes over that child's tail (the head's closing layout), as _insert at the end would.
+    last = head[-1]
+    tail, last.tail = last.tail, "\n"
+    _append(head, "link", rel="stylesheet", href="../" + STYLESHEET)
+    if not has_icon:
+        _append(head, "link", rel="icon", href="../" + ICON, type="image/svg+xml")
+    _append(head, "link", rel="canonical", href=page.url(page.lang))
     for lang in page.editions:
-        added.append(_el(head, "link", rel="alternate", hreflang=lang, href=page.url(lang)))
-    added.append(_el(head, "link", rel="alternate", hreflang="x-default", href=page.url(page.source_lang)))
-    added.append(_el(head, "meta", property="og:url", content=page.url(page.lang)))
-    added.append(_el(head, "meta", property="og:locale", content=og_locale(page.lang)))
+        _append(head, "link", rel="alternate", hreflang=lang, href=page.url(lang))
+    _append(head, "link", rel="alternate", hreflang="x-default", href=page.url(page.source_lang))
+    _append(head, "meta", property="og:url", content=page.url(page.lang))
+    _append(head, "meta", property="og:locale", content=og_locale(page.lang))
     for lang in page.editions:
         if lang != page.lang:
-            added.append(_el(head, "meta", property="og:locale:alternate", content=og_locale(lang)))
-    ld = _el(head, "script", type="application/ld+json")
+            _append(head, "meta", property="og:locale:alternate", content=og_locale(lang))
+    ld = _append(head, "script", type="application/ld+json")
     ld.text = json_ld(root, page)
-    added.append(ld)
-    for el in added:
-        _insert(head, len(head), el)
+    ld.tail = tail
     pos = 0
     _insert(body, pos, switcher(body, page))
     if page.notice:
@@ -171,7 +174,7 @@ def json_ld(root: etree._Element, page: Page) -> str:
     """schema.org Article (and FAQPage from ``dl.faq``) in the edition's language, script-safe."""
     url = page.url(page.lang)
     h1 = root.find(".//body//h1")
-    title = root.find(".//title")
+    title = root.find(".//title") if h1 is None else None
     desc = root.find(".//meta[@name='description']")
     article = {"@type": "Article", "@id": url + "#article", "url": url, "inLanguage": page.lang,
                "headline": text_of(h1) if h1 is not None else text_of(title) if title is not None else page.doc,
@@ -184,7 +187,9 @@ def json_ld(root: etree._Element, page: Page) -> str:
             article["workTranslation"] = others
     graph = [article]
     qa = []
-    for dl in FAQ_XPATH(root):
+    for dl in root.iter("dl"):
+        if " faq " not in f" {dl.get('class') or ''} ".translate(XPATH_SPACE):
+            continue  # (a class list of XPath's whitespace)
         question = None
         for el in dl.iter("dt", "dd"):
             if el.tag == "dt":
@@ -196,10 +201,40 @@ def json_ld(root: etree._Element, page: Page) -> str:
     if qa:
         graph.append({"@type": "FAQPage", "@id": url + "#faq", "url": url, "inLanguage": page.lang,
                       "mainEntity": qa})
-    data = json.dumps({"@context": "https://schema.org", "@graph": graph}, ensure_ascii=False,
-                      indent=1)
+    data = _json({"@context": "https://schema.org", "@graph": graph})
     # Inside <script>, "</script" or "<!--" would end or confuse the element: escape < > &.
     return "\n" + data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026") + "\n"
+
+
+def _json(value, indent: str = "\n") -> str:
+    """``json.dumps(value, ensure_ascii=False, indent=1)`` of JSON-LD's dicts, lists and strings:
+    with an indent, json takes its pure-Python encoder, several times slower than this."""
+    inner = indent + " "
+    if isinstance(value, str):
+        return encode_basestring(value)
+    if isinstance(value, dict) and value:
+        return "{" + inner + f",{inner}".join(f"{encode_basestring(k)}: {_json(v, inner)}"
+                                             for k, v in value.items()) + indent + "}"
+    if isinstance(value, list) and value:
+        return "[" + inner + f",{inner}".join(_json(v, inner) for v in value) + indent + "]"
+    return json.dumps(value)  # an empty dict or list, a number, true, false, null
+
+
+def _generated(el: etree._Element) -> bool:
+    """Whether a <link>, <meta> or <script> is one that the build generates."""
+    if el.tag == "link":
+        return el.get("rel") in ("canonical", "alternate", "stylesheet")
+    if el.tag == "meta":
+        prop = el.get("property") or ""
+        return prop.startswith("og:locale") or prop == "og:url"
+    return el.get("type") == "application/ld+json"
+
+
+def _append(parent: etree._Element, tag: str, **attrib) -> etree._Element:
+    """A new last child of ``parent``, followed by a line break."""
+    el = etree.SubElement(parent, tag, attrib)
+    el.tail = "\n"
+    return el
 
 
 def _el(parent: etree._Element, tag: str, attrib: dict | None = None, **kw) -> etree._Element:

@@ -11,6 +11,7 @@ lets polib read it."""
 
 from __future__ import annotations
 
+import codecs
 import re
 from collections.abc import Iterable
 
@@ -19,6 +20,7 @@ import polib
 _QUOTE_RE = re.compile(r'([^\\]|^)"')
 _UNESCAPES = {"n": "\n", "t": "\t", "r": "\r", "v": "\v", "b": "\b", "f": "\f", "\\": "\\", '"': '"'}
 _UNESCAPE_RE = re.compile(r'\\(\\|n|t|r|v|b|f|")')
+_CHARSET_RE = re.compile(r'"?Content-Type:.+? charset=([\w_\-:\.]+)')  # polib.detect_encoding's
 # Transitions of polib's state machine for the symbols handled here: symbol -> allowed states.
 _ALLOWED = {
     "tc": {"st", "he", "gc", "oc", "fl", "tc", "ms", "mi"},
@@ -37,14 +39,27 @@ _ALLOWED = {
 # may not end with it, so that nothing needs stripping.
 _STRING = r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"'
 _COMMENT = r"[^\n]*(?<!\s)"
+_TC = rf"(?:#(?: {_COMMENT})?\n|# \n)*"  # "# " is polib's empty translator comment
+_GC = rf"(?:#\. {_COMMENT}\n)*"
+_OC = rf"(?:#: {_COMMENT}\n)*"
+_FL = rf"(?:#, {_COMMENT}\n)*"
+_PREVIOUS = rf"{_STRING}(?:\n#\| {_STRING})*"
 _ENTRY_RE = re.compile(
-    rf"(?P<tc>(?:#(?: {_COMMENT})?\n|# \n)*)"  # "# " is polib's empty translator comment
-    rf"(?P<gc>(?:#\. {_COMMENT}\n)*)"
-    rf"(?P<oc>(?:#: {_COMMENT}\n)*)"
-    rf"(?P<fl>(?:#, {_COMMENT}\n)*)"
-    rf"(?:#\| msgid (?P<previous>{_STRING}(?:\n#\| {_STRING})*)\n)?"
+    rf"(?P<tc>{_TC})(?P<gc>{_GC})(?P<oc>{_OC})(?P<fl>{_FL})(?:#\| msgid (?P<previous>{_PREVIOUS})\n)?"
     rf"(?P<obsolete>(?:#~ )?)msgid (?P<msgid>{_STRING}(?:\n(?P=obsolete){_STRING})*)\n"
     rf"(?P=obsolete)msgstr (?P<msgstr>{_STRING}(?:\n(?P=obsolete){_STRING})*)(?:\n\n?|\Z)")
+# A run of entries that a translated-only reading makes nothing of, each exactly as _ENTRY_RE
+# matches it: obsolete ones, and the others with an empty msgstr ("" lines only, not followed
+# by another string) and a msgid that is not empty (msgid "" is the header, with the metadata).
+# One match skips a whole catalog of untranslated entries without a Python step per entry.
+_UNUSED_RE = re.compile(
+    rf"(?:{_TC}{_GC}{_OC}{_FL}(?:#\| msgid {_PREVIOUS}\n)?"
+    rf"(?:#~ msgid {_STRING}(?:\n#~ {_STRING})*\n#~ msgstr {_STRING}(?:\n#~ {_STRING})*"
+    rf'|msgid (?!""(?:\n"")*\nmsgstr ){_STRING}(?:\n{_STRING})*\nmsgstr ""(?:\n"")*(?!\n"))'
+    rf"(?:\n\n?|\Z))*")
+# The msgid of every entry of a text that _ENTRY_RE reads whole (no other line starts so), from
+# its first line to its last: lines of strings ("..." or #~ "...") up to the msgstr line.
+_MSGID_RE = re.compile(r'\n(#~ )?msgid "(.*(?:\n(?:#~ )?".*)*)"\n')
 
 # What polib.POEntry() sets, in its order. Entries are made from a copy of it: polib's __init__,
 # fifteen keyword look-ups, cost more than reading the entry.
@@ -99,8 +114,7 @@ def _catalog(text: str, parsed: tuple[str, list[polib.POEntry]] | None, wrapwidt
     if parsed is None:
         return None
     header_comment, entries = parsed
-    po = polib.POFile(wrapwidth=wrapwidth, encoding=polib.detect_encoding(text),
-                      check_for_duplicates=True)
+    po = polib.POFile(wrapwidth=wrapwidth, encoding=_encoding(text), check_for_duplicates=True)
     po.header = header_comment
     header = next((e for e in entries if e.msgid == "" and not e.obsolete), None)
     if header is not None:
@@ -118,6 +132,21 @@ def _catalog(text: str, parsed: tuple[str, list[polib.POEntry]] | None, wrapwidt
     return po
 
 
+def _encoding(text: str) -> str:
+    """``polib.detect_encoding(text)`` of catalog text: the charset its header names when Python
+    knows it, else polib's default. (polib first asks the disk whether the text is the name of a
+    file: a stat of the whole catalog as a path, a good part of the cost of a small one.)"""
+    m = _CHARSET_RE.search(text)
+    if m:
+        charset = m.group(1).strip()
+        try:
+            codecs.lookup(charset)
+            return charset
+        except LookupError:
+            pass
+    return polib.default_encoding
+
+
 def _translator_comment(tc: str) -> str:
     """The text of translator comment lines ("# text", or "#" alone: an empty comment) as polib
     adds them up: empty lines before the first text are lost."""
@@ -130,6 +159,9 @@ def _translator_comment(tc: str) -> str:
 def _has_duplicate(keys: Iterable[tuple[str, str | int]]) -> bool:
     """Whether a msgid (of ``(msgid, obsolete)`` in file order) is used after an entry with it that
     is not obsolete: what check_for_duplicates refuses (polib says which)."""
+    keys = list(keys)
+    if len(dict(keys)) == len(keys):
+        return False  # every msgid once: the common case, seen in one step
     seen: set[str] = set()
     for msgid, obsolete in keys:
         if msgid in seen:
@@ -150,6 +182,10 @@ def _read_entries(text: str, *, translated_only: bool = False) -> tuple[str, lis
     line, counted = 1, 0  # the number of the line at ``counted``
     match = _ENTRY_RE.match
     while pos < end:
+        if translated_only and pos:  # (the first entry may hold the header comment)
+            pos = _UNUSED_RE.match(text, pos).end()
+            if pos == end:
+                break
         m = match(text, pos)
         if m is None:
             return None
@@ -186,9 +222,22 @@ def _read_entries(text: str, *, translated_only: bool = False) -> tuple[str, lis
                                  occurrences=occurrences, flags=flags, previous_msgid=previous,
                                  obsolete=1 if obsolete else 0,  # ints, as polib's parser sets
                                  linenum=line if start else 0))  # polib numbers the first entry 0
+    if translated_only:  # the keys of all entries, the skipped ones too
+        keys = _keys(text)
     if _has_duplicate(keys):
         return None
     return header, entries
+
+
+def _keys(text: str) -> list[tuple[str, str]]:
+    """(msgid, obsolete) of every entry of ``text``, a catalog that :func:`_read_entries` reads
+    whole, as that loop makes them; in one search of the text rather than a match per entry."""
+    keys = []
+    for obsolete, msgid in _MSGID_RE.findall("\n" + text):  # (the first line as the others)
+        if "\n" in msgid:  # the lines of a long msgid, joined
+            msgid = msgid.replace(f'"\n{obsolete}"', "")
+        keys.append((_unescape(msgid) if "\\" in msgid else msgid, obsolete))
+    return keys
 
 
 def _read_lines(text: str) -> tuple[str, list[polib.POEntry]] | None:

@@ -53,7 +53,7 @@ def load(cfg: Config, doc: str, map_key: str, tree: etree._ElementTree) -> list[
     """The units of ``tree`` (document ``doc``) from its map in the pack; None when there is
     no usable one."""
     try:
-        with open(cfg.root / cfg.cache_dir / PACK, "rb") as f:
+        with open(os.path.join(cfg.root, cfg.cache_dir, PACK), "rb") as f:
             where = _index(f).get(doc)
             if where is None:
                 return None
@@ -247,12 +247,14 @@ def _units(data: dict, nodes: list) -> list[document.Unit]:
     msgids = data["msgids"].split(SEPARATOR) if sum(counts) else []
     elements = _nodes(nodes, data["element"])
     kids = _nodes(nodes, children)
+    given = iter(_nodes(nodes, [p for p in prevs if p is not None]))
+    befores = [None if p is None else next(given) for p in prevs]
     numbers = pairs[::2]
     if not (len(elements) == len(attrs) == len(prevs) == len(child_counts) == len(counts)
             and sum(counts) == len(msgids) == len(flags) == len(places)
             and sum(child_counts) == len(children) and sum(places) * 2 == len(pairs)
             and min(child_counts, default=0) >= 0 and min(counts, default=0) >= 0
-            and all(type(n) is int and n > 0 for n in numbers)
+            and _ints(numbers) and min(numbers, default=1) > 0
             and ATTRS.issuperset(filter(None, attrs)) and set(flags) <= {"0", "1"}):
         raise ValueError("the columns do not fit together")
     placed = iter(zip(numbers, _nodes(nodes, pairs[1::2])))
@@ -260,10 +262,9 @@ def _units(data: dict, nodes: list) -> list[document.Unit]:
                  for msgid, flag, n in zip(msgids, flags, places)]
     out = []
     first_kid = first_sentence = 0  # each unit's share of ``kids`` and ``sentences`` starts here
-    for element, attr, prev, child_count, count in zip(elements, attrs, prevs, child_counts, counts):
+    for element, attr, before, child_count, count in zip(elements, attrs, befores, child_counts, counts):
         run = kids[first_kid : first_kid + child_count]
         first_kid += child_count
-        before = None if prev is None else _nodes(nodes, [prev])[0]
         if before is not None and before.getparent() is not element:
             raise ValueError("a unit's prev is not its element's child")
         for node in run:
@@ -275,10 +276,13 @@ def _units(data: dict, nodes: list) -> list[document.Unit]:
     return out
 
 
+def _ints(values: list) -> bool:
+    """Whether every one of ``values`` is an int (not a bool, a float or anything else)."""
+    return set(map(type, values)) <= {int}
+
+
 def _nodes(nodes: list, numbers: list) -> list:
     """The nodes that ``numbers`` (from a map) name; ValueError when one is not a node number."""
-    if numbers and not (all(type(i) is int for i in numbers) and 0 <= min(numbers) and max(numbers) < len(nodes)):
+    if numbers and not (_ints(numbers) and 0 <= min(numbers) and max(numbers) < len(nodes)):
         raise ValueError("not a node number")
-    return [nodes[i] for i in numbers]
-
-
+    return list(map(nodes.__getitem__, numbers))
