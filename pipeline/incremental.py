@@ -230,7 +230,7 @@ class Staging:
     def __init__(self, cfg: Config):
         self.cfg = cfg
         self.folder = cfg.root / cfg.cache_dir / f"staging-{os.getpid()}"
-        self.pending: list[tuple[str, Path, str]] = []
+        self.pending: list[tuple[str, str, str]] = []  # (staged file, destination, hash)
         # Flushes started as soon as a staged file is known (see add), while workers go on.
         self._flushing: dict[str, Future] = {}
         self._flushers: ThreadPoolExecutor | None = None
@@ -245,21 +245,21 @@ class Staging:
         where to stage, not the parent's flushes."""
         return {**self.__dict__, "pending": [], "_flushing": {}, "_flushers": None}
 
-    def write(self, dest: Path, data: bytes | str, where: str) -> tuple[str, str]:
+    def write(self, dest: Path | str, data: bytes | str, where: str) -> tuple[str, str]:
         """Stage ``data`` for ``dest`` (in a worker or the parent): (staged file, hash of data).
 
         The parent then adds it with :meth:`add`; a worker returns it to the parent for that.
         """
         if isinstance(data, str):
             data = data.encode("utf-8")
-        return write_temp(self.folder, data, where, name=Path(dest).name, sync=False), digest(data)
+        return write_temp(self.folder, data, where, name=os.path.basename(dest), sync=False), digest(data)
 
-    def add(self, staged: str, dest: Path, data_hash: str) -> None:
+    def add(self, staged: str, dest: Path | str, data_hash: str) -> None:
         """Move ``staged`` (its bytes hashing to ``data_hash``) to ``dest`` on :meth:`commit`."""
-        self.pending.append((staged, Path(dest), data_hash))
+        self.pending.append((staged, os.fspath(dest), data_hash))
         self.flush_soon(staged, dest)
 
-    def flush_soon(self, staged: str, dest: Path) -> None:
+    def flush_soon(self, staged: str, dest: Path | str) -> None:
         """Start flushing ``staged`` to disk in a background thread.
 
         fsync waits on the disk, not the CPU: started while the workers still compute, the
@@ -269,7 +269,7 @@ class Staging:
             return
         if self._flushers is None:
             self._flushers = ThreadPoolExecutor(max_workers=FLUSHERS)
-        self._flushing[staged] = self._flushers.submit(_flush, staged, Path(dest))
+        self._flushing[staged] = self._flushers.submit(_flush, staged, os.fspath(dest))
 
     def commit(self, state: State | None = None) -> None:
         """Flush every staged file to disk, then move each into place, in the order added.
@@ -291,21 +291,23 @@ class Staging:
         clock = fs_clock(self.folder) if state is not None else 0
         folders = {}
         for _, dest, _ in self.pending:
-            folders.setdefault(dest.parent, set()).add(dest.name)
+            folder, name = os.path.split(dest)
+            folders.setdefault(folder, set()).add(name)
         for folder, names in folders.items():
             remove_stale_temps(folder, names)  # a killed run's leftovers
         made = set()
         for (staged, dest, data_hash), (ino, mtime) in zip(self.pending, written):
             try:
-                if dest.parent not in made:
-                    dest.parent.mkdir(parents=True, exist_ok=True)
-                    made.add(dest.parent)
+                folder = os.path.dirname(dest)
+                if folder not in made:
+                    os.makedirs(folder, exist_ok=True)
+                    made.add(folder)
                 os.replace(staged, dest)
             except OSError as e:
                 if e.errno != errno.EXDEV:
                     self.discard()
                     raise PipelineError(self.cfg.rel(dest), f"cannot write: {e.strerror or e}") from None
-                write_atomic(dest, Path(staged).read_bytes())  # destination on another disk
+                write_atomic(dest, read_file(staged))  # destination on another disk
                 continue
             if state is not None and mtime < clock:
                 st = _stat(dest)
@@ -344,7 +346,7 @@ class Staging:
             self.discard()
 
 
-def _flush(staged: str, dest: Path) -> tuple[int, int]:
+def _flush(staged: str, dest: str) -> tuple[int, int]:
     """fsync a staged file (bound for ``dest``, named in errors); its inode and mtime (ns)."""
     try:
         fd = os.open(staged, os.O_RDONLY)
