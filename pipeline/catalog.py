@@ -11,6 +11,7 @@ import json
 import os
 import re
 import time
+from functools import lru_cache
 from pathlib import Path
 
 import polib
@@ -69,13 +70,25 @@ def segments_to_pot(segments: list[Segment], *, project: str) -> polib.POFile:
 
 def language_metadata(lang: str) -> dict[str, str]:
     """Header fields that depend on the language, Plural-Forms from CLDR through Babel."""
+    return dict(_language_metadata(lang))
+
+
+@lru_cache(maxsize=64)
+def _language_metadata(lang: str) -> tuple[tuple[str, str], ...]:
+    # (Babel's look-ups, cached: they cost more than the rest of merging a small catalog)
     code = po_dir_name(lang)
     locale = Locale.parse(code)
-    return {
-        "Language": code,
-        "Language-Team": f"{locale.english_name} <{code}@li.org>",
-        "Plural-Forms": get_plural(locale).plural_forms,
-    }
+    return (
+        ("Language", code),
+        ("Language-Team", f"{locale.english_name} <{code}@li.org>"),
+        ("Plural-Forms", get_plural(locale).plural_forms),
+    )
+
+
+@lru_cache(maxsize=64)
+def english_name(lang: str) -> str:
+    """The language's name in English, from CLDR through Babel ("Chinese (Traditional)" for zh-Hant)."""
+    return Locale.parse(po_dir_name(lang)).english_name
 
 
 def merge(old: polib.POFile | None, pot: polib.POFile, *, lang: str) -> tuple[polib.POFile, dict]:
@@ -89,7 +102,7 @@ def merge(old: polib.POFile | None, pot: polib.POFile, *, lang: str) -> tuple[po
     stats = {"kept": 0, "new": 0, "fuzzy": 0, "obsolete": 0, "revived": 0}
     po = polib.POFile(wrapwidth=WRAP)
     po.header = old.header if old is not None and old.header else (
-        f"{Locale.parse(po_dir_name(lang)).english_name} translation of {pot.metadata.get('Project-Id-Version', '')}.")
+        f"{english_name(lang)} translation of {pot.metadata.get('Project-Id-Version', '')}.")
     meta = {
         "Project-Id-Version": pot.metadata.get("Project-Id-Version", ""),
         "Report-Msgid-Bugs-To": "",
@@ -347,8 +360,18 @@ def text_to_save(po: polib.POFile, path: Path, *, date_key: str) -> str | None:
         old_text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         old_text = None
+    m = None if old_text is None else re.search(rf'"{date_key}: ([^"\\]*)\\n"', old_text)
+    if m is not None and m.group(1).isprintable() and len(po.metadata) > 1:
+        # Rendered once, with the new date: masked, it is the text the old date gives, as the
+        # header of several fields is written line by line and the old date (printable, no
+        # quote or backslash) is neither escaped nor cut.
+        po.metadata[date_key] = stamp()
+        text = render(po)
+        if _masked(text) == _masked(old_text):
+            po.metadata[date_key] = m.group(1)  # (as if rendered with the old date)
+            return None
+        return text
     if old_text is not None:
-        m = re.search(rf'"{date_key}: ([^"\\]*)\\n"', old_text)
         if m:
             po.metadata[date_key] = m.group(1)
         if _masked(render(po)) == _masked(old_text):
@@ -357,22 +380,22 @@ def text_to_save(po: polib.POFile, path: Path, *, date_key: str) -> str | None:
     return render(po)
 
 
-def first_catalog_text(pot_text: str, *, lang: str, where: str) -> str:
-    """``text_to_save(merge(None, load(<template>)), <new file>)``: a language's first catalog,
-    for a template whose text ``pot_text`` is exactly as extract wrote it (the caller knows from
-    the recorded hash; ``where`` names it in errors).
+def first_catalog_bytes(pot: bytes, *, lang: str, where: str) -> bytes:
+    """``text_to_save(merge(None, load(<template>)), <new file>)``, encoded: a language's first
+    catalog, for a template whose bytes ``pot`` are exactly as extract wrote them (the caller
+    knows from the recorded hash; ``where`` names it in errors).
 
     A first catalog's entries are the template's with empty msgstrs, which the template already
-    holds: their text is taken as is after the header, and only the header entry is parsed
-    (merge takes nothing else from a template besides its entries).
+    holds: their bytes are taken as they are after the header, and only the header entry is
+    decoded and parsed (merge takes nothing else from a template besides its entries).
     """
-    cut = pot_text.find("\n\n")  # the end of the header entry: no blank line comes before it
+    cut = pot.find(b"\n\n")  # the end of the header entry: no blank line comes before it
     bare = polib.POFile(wrapwidth=WRAP)
-    bare.metadata = parse(pot_text if cut < 0 else pot_text[: cut + 1], where).metadata
+    bare.metadata = parse((pot if cut < 0 else pot[: cut + 1]).decode("utf-8"), where).metadata
     po, _ = merge(None, bare, lang=lang)
     po.metadata["PO-Revision-Date"] = stamp()
-    head = render(po)
-    return head if cut < 0 else head + "\n" + pot_text[cut + 2:]
+    head = render(po).encode("utf-8")
+    return head if cut < 0 else head + b"\n" + pot[cut + 2:]
 
 
 # --- Provenance and review state ------------------------------------------------------------

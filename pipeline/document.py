@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import lxml.etree as etree
 
 from .errors import SourceError
-from .placeholders import Tag, escape, renumber
+from .placeholders import Tag, escape
 from .sentences import STRIPPED, TAG_STAND_IN, split_marked
 
 # Elements that flow inside a sentence: they become placeholders, never units of their own.
@@ -333,8 +333,7 @@ def _fill(u: Unit, text: str, tags: list[Tag], elements: dict | None = None) -> 
         if not count:  # plain text (most sentences): no placeholders to number
             msgid, els, tokens = escape(sentence), {}, [sentence]
         else:
-            tokens = _tokens(sentence, tags[used : used + count])
-            msgid, back = renumber(tokens)
+            msgid, back, tokens = _numbered(sentence, tags[used : used + count])
             els = {new: elements[old] for new, old in back.items()} if elements else {}
             used += count
         # Numbers, punctuation or lone markup: nothing for a translator to do; kept as is.
@@ -351,15 +350,30 @@ def _collapse(text: str) -> str:
     return text
 
 
-def _tokens(text: str, tags: list[Tag]) -> list:
-    """The token list (texts and tags) of a text with TAG_STAND_IN for each of ``tags``."""
+def _numbered(text: str, tags: list[Tag]) -> tuple[str, dict[int, int], list]:
+    """(msgid, new -> old number, tokens) of a sentence given as ``text`` with TAG_STAND_IN
+    for each of ``tags`` (unit-level numbers): ``placeholders.renumber`` of its token list
+    (texts and tags, also returned), in one pass over the texts between the tags."""
     texts = text.split(TAG_STAND_IN)
-    tokens = [texts[0]] if texts[0] else []
-    for tag, t in zip(tags, texts[1:]):
-        tokens.append(tag)
+    last = len(texts) - 1
+    tokens: list = []
+    out: list[str] = []
+    numbers: dict[int, int] = {}  # old -> new
+    for i, t in enumerate(texts):
+        if i:
+            tag = tags[i - 1]
+            tokens.append(tag)
+            n = numbers.setdefault(tag.n, len(numbers) + 1)
+            kind = tag.kind
+            out.append(f"<{n}>" if kind == "open" else f"</{n}>" if kind == "close" else f"<{n}/>")
         if t:
             tokens.append(t)
-    return tokens
+            if "\\" in t or "<" in t:
+                t = escape(t)
+                if i < last and t.endswith("\\"):  # before a tag: see placeholders.join
+                    t += "\\"
+            out.append(t)
+    return "".join(out), {new: old for old, new in numbers.items()}, tokens
 
 
 def legend(s: Sentence) -> tuple[str, ...]:

@@ -10,7 +10,7 @@ from . import catalog, document, incremental, unitmap
 from .config import Config, Folder
 from .errors import SourceError
 from .files import listing, read_bytes
-from .segment import Result, Segment
+from .segment import Result, Segment, new_segment
 
 
 def extract_html(data: bytes, *, path: str) -> list[Segment]:
@@ -19,14 +19,10 @@ def extract_html(data: bytes, *, path: str) -> list[Segment]:
 
 
 def _segments(units: list[document.Unit], *, path: str) -> list[Segment]:
-    out = []
-    for unit in units:
-        for s in unit.sentences:
-            if not s.translatable:
-                continue
-            out.append(Segment(msgid=s.msgid, path=path, line=unit.line, context=unit.context,
-                               notes=unit.notes, placeholders=document.legend(s)))
-    return out
+    legend = document.legend
+    # (the legend only for a sentence with placeholders: most have none)
+    return [new_segment(s.msgid, path, unit.line, unit.context, unit.notes, legend(s) if s.elements else ())
+            for unit in units for s in unit.sentences if s.translatable]
 
 
 def pot_for(data: bytes, *, path: str, doc: str) -> polib.POFile:
@@ -65,15 +61,16 @@ def extract(cfg: Config) -> Result:
         doc, rel = src.stem, source.rel(src.name)
         out, out_rel = locales.path(f"{doc}.pot"), locales.rel(f"{doc}.pot")
         key = _key(rel, state.hash(source.path(src.name), rel, rel=rel))
-        docs.append((src, rel, out_rel, key, state.fresh(out, key, out_rel)))
+        docs.append((src.name, doc, rel, out, out_rel, key, state.fresh(out, key, out_rel)))
     with incremental.Staging(cfg) as staging, unitmap.Pack(cfg) as pack:
-        todo = [(cfg, src, pot_path(cfg, src.stem), staging) for src, _, _, _, rec in docs if rec is None]
+        # (paths as text: cheaper to send to a worker, and to use there, than Path objects)
+        todo = [(source.path(name), rel, doc, out, out_rel, staging)
+                for name, doc, rel, out, out_rel, _, rec in docs if rec is None]
         done = iter(incremental.run(_extract_one, todo, jobs=cfg.jobs))
-        for src, rel, out_rel, key, rec in docs:
+        for _, doc, rel, out, out_rel, key, rec in docs:
             if rec is None:
                 staged, out_hash, entries, units_map = next(done)
-                pack.add(src.stem, units_map)
-                out = pot_path(cfg, src.stem)
+                pack.add(doc, units_map)
                 if staged:
                     staging.add(staged, out, out_hash)
                 (result.written if staged else result.unchanged).append(out_rel)
@@ -87,7 +84,7 @@ def extract(cfg: Config) -> Result:
             result.add("documents")
         staging.commit(state)
         if todo:  # (a run that redoes nothing reads and writes nothing, not even the maps)
-            pack.commit([src.stem for src, *_ in docs])
+            pack.commit([doc for _, doc, *_ in docs])
     state.save()
     return result
 
@@ -101,15 +98,14 @@ def _key(rel: str, source_hash: str) -> str:
 def _extract_one(job) -> tuple[str | None, str | None, int, bytes | None]:
     """Worker: (staged file or None when unchanged, output hash, entries, the map of the
     document's units for build, which then need not walk the same bytes again)."""
-    cfg, src, out, staging = job
-    rel = cfg.rel(src)
+    src, rel, doc, out, out_rel, staging = job
     data = read_bytes(src, rel)
     tree = document.parse(data, rel)
     units = document.units(tree)
     units_map = unitmap.encode(unitmap.key(data), tree, units)
-    pot = catalog.segments_to_pot(_segments(units, path=rel), project=src.stem)
+    pot = catalog.segments_to_pot(_segments(units, path=rel), project=doc)
     text = catalog.text_to_save(pot, out, date_key="POT-Creation-Date")
     if text is None:
         return None, incremental.file_hash(out), len(pot), units_map
-    staged, out_hash = staging.write(out, text, cfg.rel(out))
+    staged, out_hash = staging.write(out, text, out_rel)
     return staged, out_hash, len(pot), units_map

@@ -6,8 +6,9 @@ writer follows polib 1.2's rules and takes shortcuts only where the result is kn
 references and fields without special characters that fit on their lines; longer references
 and fields whose only whitespace is spaces and that have no hyphen textwrap would break at
 (typical of Chinese and Japanese sentences), wrapped by textwrap's greedy filling written out
-for that case; long comment lines through textwrap, cached. Every other field, and every entry
-with a context, plural forms or wrapping disabled, is written by polib itself."""
+for that case; long comment lines through textwrap, cached; the header entry, a field of
+several lines, which polib never wraps. Every other field, and every entry with a context,
+plural forms or wrapping disabled, is written by polib itself."""
 
 from __future__ import annotations
 
@@ -37,10 +38,21 @@ def render(po: polib.POFile) -> str:
             head.append(f"#{header}\n")
         else:
             head.append(f"# {header}\n")
-    out = [po.metadata_as_entry().__unicode__(width)]
+    out = [_header_entry(po, width)]
     out += [_entry(e, width) for e in po if not e.obsolete]
     out += [_entry(e, width) for e in po if e.obsolete]
     return "".join(head) + "\n".join(out)
+
+
+def _header_entry(po: polib.POFile, width: int) -> str:
+    """``po.metadata_as_entry().__unicode__(width)``. polib writes a field of several lines
+    line by line, escaped and never wrapped; the header of one line or none is left to it."""
+    fields = po.ordered_metadata()
+    if len(fields) < 2:
+        return po.metadata_as_entry().__unicode__(width)
+    lines = ("\n".join([f"{name}: {value}" for name, value in fields]) + "\n").splitlines(True)
+    flags = "#, fuzzy\n" if po.metadata_is_fuzzy else ""
+    return flags + 'msgid ""\nmsgstr ""\n' + "".join([f'"{polib.escape(line)}"\n' for line in lines])
 
 
 def _entry(e: polib.POEntry, width: int) -> str:
@@ -101,8 +113,7 @@ def _wrap_words(text: str, width: int) -> list[str]:
     break_long_words=False)`` for a text whose only whitespace is spaces, hyphens not breaking:
     textwrap's chunks are then the runs of spaces and of other characters, and its greedy
     filling, dropping spaces at the ends of lines, is this."""
-    chunks = [c for c in _SPACES_RE.split(text) if c]
-    chunks.reverse()
+    chunks = _chunks(text)
     lines: list[str] = []
     while chunks:
         if lines and chunks[-1][0] == " ":
@@ -122,7 +133,9 @@ def _wrap_words(text: str, width: int) -> list[str]:
 
 def _field(e: polib.POEntry, name: str, delflag: str, value: str, width: int) -> str:
     """``e._str_field(name, delflag, "", value, width)``, lines ending in a newline."""
-    if _SLOW_FIELD_RE.search(value):
+    # (a printable text holds none of the characters _SLOW_FIELD_RE finds but the last two:
+    # three tests in C, faster than the regex search on most fields)
+    if not (value.isprintable() and '"' not in value and "\\" not in value) and _SLOW_FIELD_RE.search(value):
         return "".join(f"{line}\n" for line in e._str_field(name, delflag, "", value, width))
     fits = len(value) <= width - len(name) - 3  # polib counts "previous_" in too
     if not fits and "-" in value:
@@ -138,8 +151,7 @@ def _wrap(text: str, width: int) -> list[str]:
     """``textwrap.wrap(text, width, drop_whitespace=False, break_long_words=False)`` for a text
     whose only whitespace is spaces and that has no hyphen: then textwrap's chunks are just the
     runs of spaces and of other characters, and its greedy filling is this."""
-    chunks = [c for c in _SPACES_RE.split(text) if c]
-    chunks.reverse()
+    chunks = _chunks(text)
     lines = []
     while chunks:
         line, size = [], 0
@@ -150,3 +162,20 @@ def _wrap(text: str, width: int) -> list[str]:
             line.append(chunks.pop())
         lines.append("".join(line))
     return lines
+
+
+def _chunks(text: str) -> list[str]:
+    """The runs of spaces and of other characters of ``text``, last first (textwrap's chunks
+    for the texts above). Most texts have no run of two spaces: one str.split then does."""
+    if "  " in text:
+        chunks = [c for c in _SPACES_RE.split(text) if c]
+    else:
+        words = text.split(" ")
+        chunks = [" "] * (2 * len(words) - 1)
+        chunks[::2] = words
+        if not words[-1]:  # (a text ending in a space; one starting with one, below)
+            chunks.pop()
+        if chunks and not chunks[0]:
+            del chunks[0]
+    chunks.reverse()
+    return chunks

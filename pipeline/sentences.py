@@ -86,7 +86,10 @@ def split_marked(text: str, tags: list[Tag]) -> list[str]:
 
     The document walk gives its runs this way: lxml text never holds the stand-in (NUL).
     """
-    if not _TERMINATOR_RE.search(text):
+    end = _TERMINATOR_RE.search(text)
+    if end is None or end.end() == len(text):
+        # No sentence end, or only one, as the last character ("……。": nearly half of the
+        # runs that have one): one piece, as the scan would find (no text after the end).
         return [text]
     by_position = {}
     pos = -1

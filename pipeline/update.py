@@ -52,21 +52,24 @@ def update(cfg: Config, langs: tuple[str, ...]) -> Result:
         pot_rel = locales.rel(pot_file.name)
         pot_hash = state.hash(locales.path(pot_file.name), pot_rel, rel=pot_rel)
         name = f"{pot_file.stem}.po"
+        paths = {lang: po_dirs[lang].path(name) for lang in langs}
         rels = {lang: po_dirs[lang].rel(name) for lang in langs}
         keys = {lang: _key(lang, pot_hash) for lang in langs}
-        recs = {lang: state.fresh(po_dirs[lang].path(name), keys[lang], rels[lang]) for lang in langs}
-        docs.append((pot_file, pot_rel, pot_hash, rels, keys, recs))
+        recs = {lang: state.fresh(paths[lang], keys[lang], rels[lang]) for lang in langs}
+        docs.append((pot_file, pot_rel, pot_hash, paths, rels, keys, recs))
     with incremental.Staging(cfg) as staging:
-        todo = [(cfg, pot_file, tuple(l for l in langs if recs[l] is None), staging,
+        # (paths as text: cheaper to send to a worker, and to use there, than Path objects)
+        todo = [(locales.path(pot_file.name), pot_rel,
+                 {lang: (paths[lang], rels[lang]) for lang in langs if recs[lang] is None}, staging,
                  _extracted(state, pot_rel, pot_hash))
-                for pot_file, pot_rel, pot_hash, _, _, recs in docs if None in recs.values()]
+                for pot_file, pot_rel, pot_hash, paths, rels, _, recs in docs if None in recs.values()]
         done = iter(incremental.run(_update_one, todo, jobs=cfg.jobs))
-        for pot_file, _, _, rels, keys, recs in docs:
+        for _, _, _, paths, rels, keys, recs in docs:
             merged = next(done) if None in recs.values() else {}
             for lang in langs:
                 rel = rels[lang]
                 if recs[lang] is None:
-                    path = po_path(cfg, lang, pot_file.stem)
+                    path = paths[lang]
                     stats, staged, out_hash = merged[lang]
                     if staged:
                         staging.add(staged, path, out_hash)
@@ -103,30 +106,27 @@ def _extracted(state: incremental.State, pot_rel: str, pot_hash: str | None) -> 
 def _update_one(job) -> dict[str, tuple]:
     """Worker: merge one template into the given languages' catalogs, staging changed ones.
 
+    ``catalogs``: {lang: (path, rel)} of the catalogs to merge.
     Returns {lang: (stats, staged file or None when unchanged, output hash)}.
     """
-    cfg, pot_file, langs, staging, extracted = job
-    where = cfg.rel(pot_file)
-    paths = {lang: po_path(cfg, lang, pot_file.stem) for lang in langs}
-    exists = {lang: path.exists() for lang, path in paths.items()}
+    pot_file, where, catalogs, staging, extracted = job
+    exists = {lang: Path(path).exists() for lang, (path, _) in catalogs.items()}
     # ``extracted``: the number of entries extract recorded for a template that is still byte
     # for byte what it wrote (else None). A new language's first catalog then comes from the
-    # template's text (catalog.first_catalog_text), and the template's entries need not be read.
+    # template's bytes (catalog.first_catalog_bytes), and the template's entries need not be read.
     new_only = extracted is not None and not any(exists.values())
     pot = None if new_only else catalog.load(pot_file, where)
-    pot_text = None
+    pot_bytes = None
     out = {}
-    for lang in langs:
-        path = paths[lang]
-        rel = cfg.rel(path)
+    for lang, (path, rel) in catalogs.items():
         old = catalog.load(path, rel) if exists[lang] else None
         entries = extracted if pot is None else len(pot)
         if old is None and extracted is not None:
             # A new language: the same bytes as merging, without rendering every entry again.
             stats = {"kept": 0, "new": entries, "fuzzy": 0, "obsolete": 0, "revived": 0}
-            if pot_text is None:
-                pot_text = read_bytes(pot_file, where).decode("utf-8")
-            text = catalog.first_catalog_text(pot_text, lang=lang, where=where)
+            if pot_bytes is None:
+                pot_bytes = read_bytes(pot_file, where)
+            text = catalog.first_catalog_bytes(pot_bytes, lang=lang, where=where)
         else:
             po, stats = catalog.merge(old, pot, lang=lang)
             text = catalog.text_to_save(po, path, date_key="PO-Revision-Date")
