@@ -27,7 +27,7 @@ WHITESPACE = " \t\n\r\f"
 # (C0/C1 controls other than tab, LF, FF, CR; lone surrogates; noncharacters).
 # What lxml.html.tostring removes from a page: a Content-Type declaration (the source's, or one
 # libxml2 adds), which could name a charset other than the UTF-8 written.
-META_CONTENT_TYPE_RE = re.compile(r'<meta http-equiv="Content-Type"[^>]*>')
+META_CONTENT_TYPE_RE = re.compile(rb'<meta http-equiv="Content-Type"[^>]*>')
 BAD_CHARS_RE = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
 
 
@@ -41,7 +41,9 @@ class Translation:
 
 def translation_problems(msgid: str, msgstr: str) -> list[str]:
     """Why ``msgstr`` cannot be rendered in place of ``msgid`` (empty when it can)."""
-    found = problems(msgid, msgstr)
+    # Every placeholder, well-formed or not, holds a "<": without one on either side there is
+    # nothing to compare (about half of the sentences of a page, each three tokenizings saved).
+    found = problems(msgid, msgstr) if "<" in msgid or "<" in msgstr else []
     if BAD_CHARS_RE.search(msgstr):
         found.append("control or non-character code point in the translation")
     return found
@@ -143,19 +145,23 @@ def _rebuild(unit: document.Unit, found: list, glue: str, marker: dict) -> None:
     lead = slot[: len(slot) - len(slot.lstrip(WHITESPACE))]
     trail = (last or "")[len((last or "").rstrip(WHITESPACE)):]
     holder = el.makeelement("div", {})
-    _append_text(holder, lead)
+    out = _Text(holder)
+    out.add(lead)
     for i, (sentence, t) in enumerate(zip(unit.sentences, found)):
         if i:
-            _append_text(holder, glue)
+            out.add(glue)
         if t is not None:
-            _, tokens, _ = strip_tokens(tokenize(t.msgstr))
-            _render(holder, tokens, sentence.elements)
+            _, tokens, _ = strip_tokens(_tokens(t.msgstr))
+            _render(out, holder, tokens, sentence.elements)
         elif text_only:
-            _append_text(holder, plain_text(sentence.msgid))
+            out.add(plain_text(sentence.msgid))
         else:
             span = etree.SubElement(holder, "span", dict(marker))
-            _render(span, tokenize(sentence.msgid), sentence.elements)
-    _append_text(holder, trail)
+            out.into(span)
+            _render(out, span, _tokens(sentence.msgid), sentence.elements)
+            out.after(span)
+    out.add(trail)
+    out.flush()
     pos = _position(unit)
     for child in unit.children:
         el.remove(child)
@@ -164,39 +170,76 @@ def _rebuild(unit: document.Unit, found: list, glue: str, marker: dict) -> None:
         el.insert(pos + offset, child)
 
 
-def _append_text(parent: etree._Element, text: str) -> None:
-    if not text:
-        return
-    if len(parent):
-        parent[-1].tail = (parent[-1].tail or "") + text
-    else:
-        parent.text = (parent.text or "") + text
+def _tokens(s: str) -> list:
+    """``tokenize(s)``, without its regular expression for the many texts with neither a
+    placeholder nor an escape (no "<", no backslash): those are one text token."""
+    if "<" in s or "\\" in s:
+        return tokenize(s)
+    return [s] if s else []
 
 
-def _render(parent: etree._Element, tokens: list, elements: dict[int, etree._Element]) -> None:
-    """Text tokens become text; placeholders become copies of the source elements they stand for."""
+class _Text:
+    """Where the text of a rebuilt run goes next: the text of the element being filled, or the
+    tail of the child last added to it. The pieces of each are joined and set once (lxml
+    converts a whole string on every read and write of ``.text`` and ``.tail``)."""
+
+    __slots__ = ("el", "tail", "parts")
+
+    def __init__(self, el: etree._Element):
+        self.el, self.tail, self.parts = el, False, []
+
+    def add(self, text: str) -> None:
+        if text:
+            self.parts.append(text)
+
+    def into(self, el: etree._Element) -> None:
+        """Text goes into ``el``, a new element (before any child of it)."""
+        self.flush()
+        self.el, self.tail = el, False
+
+    def after(self, el: etree._Element) -> None:
+        """Text goes after ``el``, the last child of its parent."""
+        self.flush()
+        self.el, self.tail = el, True
+
+    def flush(self) -> None:
+        if self.parts:
+            text = "".join(self.parts)
+            self.parts = []
+            if self.tail:
+                self.el.tail = (self.el.tail or "") + text
+            else:
+                self.el.text = (self.el.text or "") + text
+
+
+def _render(out: _Text, parent: etree._Element, tokens: list, elements: dict[int, etree._Element]) -> None:
+    """Text tokens become text; placeholders become copies of the source elements they stand
+    for. ``out``: where text goes, now the text of ``parent``."""
     stack = [parent]
     for tok in tokens:
         if isinstance(tok, str):
-            _append_text(stack[-1], tok)
+            out.add(tok)
         elif tok.kind == "open":
             src = elements[tok.n]
             new = src.makeelement(src.tag, dict(src.attrib))
             stack[-1].append(new)
             stack.append(new)
+            out.into(new)
         elif tok.kind == "close":
-            stack.pop()
+            out.after(stack.pop())
         else:
             new = copy.deepcopy(elements[tok.n])
             new.tail = None
             stack[-1].append(new)
+            out.after(new)
 
 
 def serialize(tree: etree._ElementTree) -> bytes:
     """The page as UTF-8 HTML5 with a doctype; same tree, same bytes."""
-    text = etree.tostring(tree, doctype="<!DOCTYPE html>", encoding="unicode", method="html")
-    text = META_CONTENT_TYPE_RE.sub("", text)
-    return (text.rstrip("\n") + "\n").encode("utf-8")
+    # Serialized to UTF-8 bytes directly: text (lxml makes it from those very bytes) would be
+    # decoded and encoded again.
+    data = etree.tostring(tree, doctype="<!DOCTYPE html>", encoding="utf-8", method="html")
+    return META_CONTENT_TYPE_RE.sub(b"", data).rstrip(b"\n") + b"\n"
 
 
 def text_of(el: etree._Element) -> str:

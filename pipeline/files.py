@@ -47,6 +47,14 @@ def read_bytes(path: Path, where: str) -> bytes:
         raise PipelineError(where, f"cannot read: {e.strerror}") from None
 
 
+def holds(path: Path | str, data: bytes) -> bool:
+    """Whether the file at ``path`` holds exactly ``data`` (False when it cannot be read)."""
+    try:
+        return read_file(path) == data
+    except OSError:
+        return False
+
+
 def listing(folder: Path, suffix: str, *, files_only: bool = False) -> list[Path]:
     """``sorted(folder.glob("*" + suffix))`` (hidden names too, as pathlib's glob), with
     ``files_only`` only those that are files or links to files; one directory read, without a
@@ -71,11 +79,8 @@ def write_atomic(path: Path, data: bytes | str, where: str | None = None) -> boo
     path = Path(path)
     if isinstance(data, str):
         data = data.encode("utf-8")
-    try:
-        if read_file(path) == data:
-            return False
-    except OSError:
-        pass
+    if holds(path, data):
+        return False
     remove_stale_temps(path.parent, path.name)
     tmp = write_temp(path.parent, data, where or str(path), name=path.name)
     try:

@@ -245,14 +245,17 @@ class Staging:
         where to stage, not the parent's flushes."""
         return {**self.__dict__, "pending": [], "_flushing": {}, "_flushers": None}
 
-    def write(self, dest: Path | str, data: bytes | str, where: str) -> tuple[str, str]:
+    def write(self, dest: Path | str, data: bytes | str, where: str, *,
+              data_hash: str | None = None) -> tuple[str, str]:
         """Stage ``data`` for ``dest`` (in a worker or the parent): (staged file, hash of data).
+        ``data_hash``: ``digest(data)``, when the caller has it already.
 
         The parent then adds it with :meth:`add`; a worker returns it to the parent for that.
         """
         if isinstance(data, str):
             data = data.encode("utf-8")
-        return write_temp(self.folder, data, where, name=os.path.basename(dest), sync=False), digest(data)
+        staged = write_temp(self.folder, data, where, name=os.path.basename(dest), sync=False)
+        return staged, digest(data) if data_hash is None else data_hash
 
     def add(self, staged: str, dest: Path | str, data_hash: str) -> None:
         """Move ``staged`` (its bytes hashing to ``data_hash``) to ``dest`` on :meth:`commit`."""

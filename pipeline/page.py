@@ -324,9 +324,11 @@ def sitemap(entries: list[tuple[str, tuple[str, ...]]], *, base_url: str, source
     for doc, editions in entries:
         links = [(l, base_url + path(l, doc)) for l in editions]
         links.append(("x-default", base_url + path(source_lang, doc)))
+        # The same alternates under every edition: written once.
+        alternates = [f'<xhtml:link rel="alternate" hreflang="{l}" href={quoteattr(u)}/>' for l, u in links]
         for lang in editions:
             out.append(f"<url><loc>{escape(base_url + path(lang, doc))}</loc>")
-            out.extend(f'<xhtml:link rel="alternate" hreflang="{l}" href={quoteattr(u)}/>' for l, u in links)
+            out.extend(alternates)
             out.append("</url>")
     out.append("</urlset>")
     return ("\n".join(out) + "\n").encode("utf-8")

@@ -214,11 +214,23 @@ def test_repository_catalogs_take_the_fast_path(path):
     assert _same_as_polib(path.read_text(encoding="utf-8"))
 
 
-def test_entries_are_polib_entries():
-    e = poreader.new_entry("a", "b", comment="c", occurrences=[("f", "1")], flags=["fuzzy"])
-    want = polib.POEntry(msgid="a", msgstr="b", comment="c", occurrences=[("f", "1")], flags=["fuzzy"])
+_FIELDS = st.fixed_dictionaries({}, optional={
+    "msgid": st.text(max_size=5), "msgstr": st.text(max_size=5), "comment": st.text(max_size=5),
+    "tcomment": st.text(max_size=5), "occurrences": st.lists(st.tuples(st.text(max_size=3), st.text(max_size=3))),
+    "flags": st.lists(st.text(max_size=5)), "previous_msgid": st.none() | st.text(max_size=5),
+    "obsolete": st.booleans() | st.integers(0, 1), "linenum": st.none() | st.integers(0, 99)})
+
+
+@given(_FIELDS)
+def test_entries_are_polib_entries(fields):
+    """The same fields as polib's, set in the same order (the order lets the dicts of all
+    entries share their keys, which keeps reading them fast)."""
+    msgid, msgstr = fields.pop("msgid", ""), fields.pop("msgstr", "")
+    e = poreader.new_entry(msgid, msgstr, **fields)
+    want = polib.POEntry(msgid=msgid, msgstr=msgstr, **fields)
     assert type(e) is polib.POEntry and vars(e) == vars(want) and list(vars(e)) == list(vars(want))
     assert poreader.new_entry().msgstr_plural is not poreader.new_entry().msgstr_plural
+    assert poreader.new_entry().flags is not poreader.new_entry().flags
 
 
 _PLURAL_HEAD = 'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n"Plural-Forms: {}\\n"\n\n'
