@@ -133,9 +133,10 @@ def main() -> int:
     counts = work / "counts.txt"
 
     # 1. Full runs, interleaved so that both tools see the same machine load. Every run gets
-    # folders of its own, all made before the first is timed and removed after the last: a
-    # deletion (with this disk's `discard` mount option) or a copy between two timed runs is
-    # disk work that would land in whichever run comes next.
+    # folders of its own, all made before the first is timed and removed after the last: a copy
+    # between two timed runs is disk work that would land in whichever run comes next, and
+    # after a mass deletion creating files costs several times more kernel time for a minute or
+    # more (ext4 without a journal skips recently freed inodes; see the README).
     runs = work / "runs"
     shutil.rmtree(runs, ignore_errors=True)
     src = project(runs / "tt-src", pages) / "source"
