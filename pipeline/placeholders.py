@@ -80,10 +80,15 @@ def plain_text(s: str) -> str:
 
 def signature(s: str) -> dict[str, int]:
     """Count of each placeholder token, e.g. {"<1>": 1, "</1>": 1, "<2/>": 1}."""
+    return _count(tokenize(s))
+
+
+def _count(tokens: list[str | Tag]) -> dict[str, int]:
     sig: dict[str, int] = {}
-    for t in tokenize(s):
+    for t in tokens:
         if isinstance(t, Tag):
-            sig[str(t)] = sig.get(str(t), 0) + 1
+            key = str(t)
+            sig[key] = sig.get(key, 0) + 1
     return sig
 
 
@@ -94,7 +99,8 @@ def problems(source: str, target: str) -> list[str]:
     in the source, and paired ones must open before they close and nest properly.
     """
     found: list[str] = []
-    want, have = signature(source), signature(target)
+    target_tokens = tokenize(target)  # (once: the counts and the nesting both need them)
+    want, have = signature(source), _count(target_tokens)
     for tok in sorted(set(want) | set(have), key=_sort_key):
         w, h = want.get(tok, 0), have.get(tok, 0)
         if h < w:
@@ -102,7 +108,7 @@ def problems(source: str, target: str) -> list[str]:
         elif h > w:
             found.append(f"placeholder {tok} {'invented' if not w else 'repeated'}")
     stack: list[int] = []
-    for t in tokenize(target):
+    for t in target_tokens:
         if not isinstance(t, Tag):
             continue
         if t.kind == "open":
