@@ -55,7 +55,6 @@ class Sentence:
 
     msgid: str
     elements: dict[int, etree._Element]
-    tokens: list  # the source tokens (text and Tag) with unit-level numbers
     translatable: bool = True  # False: no letters at all (e.g. "12"); not extracted, kept as is
 
 
@@ -331,13 +330,13 @@ def _fill(u: Unit, text: str, tags: list[Tag], elements: dict | None = None) -> 
         sentence = piece.rstrip(STRIPPED)
         count = piece.count(TAG_STAND_IN)
         if not count:  # plain text (most sentences): no placeholders to number
-            msgid, els, tokens = escape(sentence), {}, [sentence]
+            msgid, els = escape(sentence), {}
         else:
-            msgid, back, tokens = _numbered(sentence, tags[used : used + count])
+            msgid, back = _numbered(sentence, tags[used : used + count])
             els = {new: elements[old] for new, old in back.items()} if elements else {}
             used += count
         # Numbers, punctuation or lone markup: nothing for a translator to do; kept as is.
-        u.sentences.append(Sentence(msgid, els, tokens, any(map(str.isalpha, sentence))))
+        u.sentences.append(Sentence(msgid, els, any(map(str.isalpha, sentence))))
         u.separators.append(piece[len(sentence):])
     u.separators[-1] = ""
 
@@ -350,30 +349,27 @@ def _collapse(text: str) -> str:
     return text
 
 
-def _numbered(text: str, tags: list[Tag]) -> tuple[str, dict[int, int], list]:
-    """(msgid, new -> old number, tokens) of a sentence given as ``text`` with TAG_STAND_IN
-    for each of ``tags`` (unit-level numbers): ``placeholders.renumber`` of its token list
-    (texts and tags, also returned), in one pass over the texts between the tags."""
+def _numbered(text: str, tags: list[Tag]) -> tuple[str, dict[int, int]]:
+    """(msgid, new -> old number) of a sentence given as ``text`` with TAG_STAND_IN for each
+    of ``tags`` (unit-level numbers): ``placeholders.renumber`` of its token list (texts and
+    tags), in one pass over the texts between the tags."""
     texts = text.split(TAG_STAND_IN)
     last = len(texts) - 1
-    tokens: list = []
     out: list[str] = []
     numbers: dict[int, int] = {}  # old -> new
     for i, t in enumerate(texts):
         if i:
             tag = tags[i - 1]
-            tokens.append(tag)
             n = numbers.setdefault(tag.n, len(numbers) + 1)
             kind = tag.kind
             out.append(f"<{n}>" if kind == "open" else f"</{n}>" if kind == "close" else f"<{n}/>")
         if t:
-            tokens.append(t)
             if "\\" in t or "<" in t:
                 t = escape(t)
                 if i < last and t.endswith("\\"):  # before a tag: see placeholders.join
                     t += "\\"
             out.append(t)
-    return "".join(out), {new: old for old, new in numbers.items()}, tokens
+    return "".join(out), {new: old for old, new in numbers.items()}
 
 
 def legend(s: Sentence) -> tuple[str, ...]:

@@ -260,7 +260,7 @@ def _units(data: dict, nodes: list) -> list[document.Unit]:
             and ATTRS.issuperset(filter(None, attrs)) and set(flags) <= {"0", "1"}):
         raise ValueError("the columns do not fit together")
     placed = iter(zip(numbers, _nodes(nodes, pairs[1::2])))
-    sentences = [document.Sentence(msgid, dict(itertools.islice(placed, n)) if n else {}, [], flag == "1")
+    sentences = [document.Sentence(msgid, dict(itertools.islice(placed, n)) if n else {}, flag == "1")
                  for msgid, flag, n in zip(msgids, flags, places)]
     out = []
     first_kid = first_sentence = 0  # each unit's share of ``kids`` and ``sentences`` starts here

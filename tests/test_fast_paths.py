@@ -55,7 +55,7 @@ def test_numbered_is_renumber_of_the_tokens(marked):
     text, tags = marked
     tokens = _tokens(text, tags)
     msgid, back = renumber(tokens)
-    assert document._numbered(text, tags) == (msgid, back, tokens)
+    assert document._numbered(text, tags) == (msgid, back)
 
 
 # --- sentences.split_marked: one sentence end, as the last character --------------------------
