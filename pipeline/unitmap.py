@@ -221,7 +221,7 @@ def decode(text: bytes, map_key: str, tree: etree._ElementTree) -> list[document
 
     The units hold what build reads: element, attr, prev, children and each sentence's msgid,
     elements and translatable. The fields only extract uses (line, context, notes, lead,
-    trail, separators, tokens) are left empty: extract always walks.
+    trail, separators) are left empty: extract always walks.
     """
     try:
         data = json.loads(text)
