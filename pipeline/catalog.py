@@ -77,11 +77,10 @@ def language_metadata(lang: str) -> dict[str, str]:
 def _language_metadata(lang: str) -> tuple[tuple[str, str], ...]:
     # (Babel's look-ups, cached: they cost more than the rest of merging a small catalog)
     code = po_dir_name(lang)
-    locale = Locale.parse(code)
     return (
         ("Language", code),
-        ("Language-Team", f"{locale.english_name} <{code}@li.org>"),
-        ("Plural-Forms", get_plural(locale).plural_forms),
+        ("Language-Team", f"{english_name(lang)} <{code}@li.org>"),
+        ("Plural-Forms", get_plural(Locale.parse(code)).plural_forms),
     )
 
 

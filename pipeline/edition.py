@@ -41,9 +41,7 @@ class Translation:
 
 def translation_problems(msgid: str, msgstr: str) -> list[str]:
     """Why ``msgstr`` cannot be rendered in place of ``msgid`` (empty when it can)."""
-    # Every placeholder, well-formed or not, holds a "<": without one on either side there is
-    # nothing to compare (about half of the sentences of a page, each three tokenizings saved).
-    found = problems(msgid, msgstr) if "<" in msgid or "<" in msgstr else []
+    found = problems(msgid, msgstr)
     if BAD_CHARS_RE.search(msgstr):
         found.append("control or non-character code point in the translation")
     return found
@@ -151,14 +149,14 @@ def _rebuild(unit: document.Unit, found: list, glue: str, marker: dict) -> None:
         if i:
             out.add(glue)
         if t is not None:
-            _, tokens, _ = strip_tokens(_tokens(t.msgstr))
+            _, tokens, _ = strip_tokens(tokenize(t.msgstr))
             _render(out, holder, tokens, sentence.elements)
         elif text_only:
             out.add(plain_text(sentence.msgid))
         else:
             span = etree.SubElement(holder, "span", dict(marker))
             out.into(span)
-            _render(out, span, _tokens(sentence.msgid), sentence.elements)
+            _render(out, span, tokenize(sentence.msgid), sentence.elements)
             out.after(span)
     out.add(trail)
     out.flush()
@@ -168,14 +166,6 @@ def _rebuild(unit: document.Unit, found: list, glue: str, marker: dict) -> None:
     _set_slot(unit, holder.text)
     for offset, child in enumerate(list(holder)):
         el.insert(pos + offset, child)
-
-
-def _tokens(s: str) -> list:
-    """``tokenize(s)``, without its regular expression for the many texts with neither a
-    placeholder nor an escape (no "<", no backslash): those are one text token."""
-    if "<" in s or "\\" in s:
-        return tokenize(s)
-    return [s] if s else []
 
 
 class _Text:

@@ -48,6 +48,14 @@ def escape(text: str) -> str:
 
 def tokenize(s: str) -> list[str | Tag]:
     """Split a placeholder string into literal text (str) and Tag tokens. Never fails."""
+    if "<" not in s and "\\" not in s:
+        # Every token TOKEN_RE finds holds one of these: most texts are just one text token.
+        return [s] if s else []
+    return _scan(s)
+
+
+def _scan(s: str) -> list[str | Tag]:
+    """:func:`tokenize`, by TOKEN_RE."""
     out: list[str | Tag] = []
     buf: list[str] = []
     pos = 0
@@ -98,6 +106,13 @@ def problems(source: str, target: str) -> list[str]:
     Order may change (a translator may reorder placeholders) but each must appear as often as
     in the source, and paired ones must open before they close and nest properly.
     """
+    if "<" not in source and "<" not in target:
+        return []  # every placeholder, well-formed or malformed, holds a "<"
+    return _compare(source, target)
+
+
+def _compare(source: str, target: str) -> list[str]:
+    """:func:`problems`, the whole check."""
     found: list[str] = []
     target_tokens = tokenize(target)  # (once: the counts and the nesting both need them)
     want, have = signature(source), _count(target_tokens)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from . import catalog, incremental
@@ -110,7 +111,7 @@ def _update_one(job) -> dict[str, tuple]:
     Returns {lang: (stats, staged file or None when unchanged, output hash)}.
     """
     pot_file, where, catalogs, staging, extracted = job
-    exists = {lang: Path(path).exists() for lang, (path, _) in catalogs.items()}
+    exists = {lang: os.path.exists(path) for lang, (path, _) in catalogs.items()}
     # ``extracted``: the number of entries extract recorded for a template that is still byte
     # for byte what it wrote (else None). A new language's first catalog then comes from the
     # template's bytes (catalog.first_catalog_bytes), and the template's entries need not be read.

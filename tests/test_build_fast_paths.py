@@ -27,13 +27,13 @@ TEXT = st.lists(PIECES, max_size=10).map("".join)
 
 @FAST
 @given(TEXT)
-def test_tokens_are_tokenize(s):
-    assert edition._tokens(s) == placeholders.tokenize(s)
+def test_tokenize_shortcut_is_the_scan(s):
+    assert placeholders.tokenize(s) == placeholders._scan(s)
 
 
 def _problems(msgid: str, msgstr: str) -> list[str]:
-    """translation_problems as it was, without its shortcut."""
-    found = placeholders.problems(msgid, msgstr)
+    """translation_problems without the shortcut of placeholders.problems."""
+    found = placeholders._compare(msgid, msgstr)
     if edition.BAD_CHARS_RE.search(msgstr):
         found.append("control or non-character code point in the translation")
     return found
@@ -41,7 +41,7 @@ def _problems(msgid: str, msgstr: str) -> list[str]:
 
 @FAST
 @given(TEXT, TEXT)
-def test_translation_problems_as_without_the_shortcut(msgid, msgstr):
+def test_problems_as_without_the_shortcut(msgid, msgstr):
     assert edition.translation_problems(msgid, msgstr) == _problems(msgid, msgstr)
     assert edition.translation_problems(msgid, msgid) == _problems(msgid, msgid)
 
@@ -71,12 +71,21 @@ def test_serialize_gives_the_bytes_of_the_text(head, text, attr, bare):
     assert edition.serialize(tree) == _serialized_as_text(tree)
 
 
-@pytest.mark.parametrize("path", sorted(ROOT.glob("tests/**/*.html")), ids=lambda p: p.relative_to(ROOT).as_posix())
-def test_serialize_gives_the_bytes_of_the_text_on_pages(path):
+PAGES = pytest.mark.parametrize("path", sorted(ROOT.glob("tests/**/*.html")),
+                                ids=lambda p: p.relative_to(ROOT).as_posix())
+
+
+def _page(path: Path):
+    """The parsed tree of a test page (the test is skipped for one the build refuses)."""
     try:
-        tree = document.parse(path.read_bytes(), path.name)
+        return document.parse(path.read_bytes(), path.name)
     except PipelineError:
         pytest.skip("not a page the build takes")
+
+
+@PAGES
+def test_serialize_gives_the_bytes_of_the_text_on_pages(path):
+    tree = _page(path)
     assert edition.serialize(tree) == _serialized_as_text(tree)
 
 
@@ -101,12 +110,9 @@ def _units_of_copy_by_replace(units, tree, twin_tree):
             for u in units]
 
 
-@pytest.mark.parametrize("path", sorted(ROOT.glob("tests/**/*.html")), ids=lambda p: p.relative_to(ROOT).as_posix())
+@PAGES
 def test_units_of_copy_as_with_replace(path):
-    try:
-        tree = document.parse(path.read_bytes(), path.name)
-    except PipelineError:
-        pytest.skip("not a page the build takes")
+    tree = _page(path)
     units, twin_tree = document.units(tree), copy.deepcopy(tree)
     got, want = build._units_of_copy(units, tree, twin_tree), _units_of_copy_by_replace(units, tree, twin_tree)
     assert got == want  # (elements compare by identity: the same nodes of the copy)
